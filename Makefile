@@ -1,0 +1,54 @@
+# Bazaar — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/bazaar
+
+.PHONY: run test test-postgres install chromium bench lock messages clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Bazaar needs Python >= 3.11 on PATH."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: set everything up and start web + qcluster with demo data (Ctrl-C stops both)
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py seed_demo
+	bin/run-demo
+
+## test: set everything up and run the whole suite (unit, view, browser) on SQLite
+test: install
+	bin/ensure-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## test-postgres: the same suite against PostgreSQL (real row locks; concurrency tests run)
+test-postgres: install
+	bin/ensure-chromium
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+## bench: benchmarks; results go to docs/benchmarks.md by hand
+bench: install
+	$(PY) -m bench
+
+## lock: refresh constraints.txt after changing pyproject.toml
+lock:
+	rm -rf /tmp/bazaar-lock && $(PYTHON) -m venv /tmp/bazaar-lock
+	/tmp/bazaar-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/bazaar-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+## messages: refresh and compile the zh_Hans translation
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var db.sqlite3*

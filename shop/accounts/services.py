@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from shop.wallet.services import open_wallet
+
+from .models import Address, User
+
+
+@transaction.atomic
+def register_user(*, username: str, password: str, email: str = "", **profile) -> User:
+    user = User(username=username, email=email, **profile)
+    user.set_password(password)
+    user.save()
+    open_wallet(user)
+    return user
+
+
+@transaction.atomic
+def address_save(*, user: User, address: Address, make_default: bool) -> Address:
+    """Save ``address`` for ``user``; the first address, or one asked for, becomes the default."""
+    address.user = user
+    has_default = user.addresses.select_for_update().filter(is_default=True).exclude(pk=address.pk)
+    if make_default or not has_default.exists():
+        has_default.update(is_default=False)
+        address.is_default = True
+    address.save()
+    return address
+
+
+@transaction.atomic
+def address_set_default(*, user: User, address_id: int) -> Address:
+    address = user.addresses.select_for_update().get(pk=address_id)
+    user.addresses.filter(is_default=True).exclude(pk=address.pk).update(is_default=False)
+    if not address.is_default:
+        address.is_default = True
+        address.save(update_fields=["is_default"])
+    return address
+
+
+@transaction.atomic
+def address_delete(*, user: User, address_id: int) -> None:
+    address = user.addresses.select_for_update().get(pk=address_id)
+    was_default = address.is_default
+    address.delete()
+    if was_default:
+        successor = user.addresses.order_by("-created_at").first()
+        if successor:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])

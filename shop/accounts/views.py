@@ -1,0 +1,71 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import AddressForm, ProfileForm, SignupForm
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.register_user(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            email=form.cleaned_data.get("email", ""),
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to Bazaar, %(name)s!") % {"name": user.username})
+        return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def address_list(request):
+    return render(request, "accounts/address_list.html", {"addresses": request.user.addresses.all()})
+
+
+@login_required
+def address_edit(request, pk=None):
+    address = get_object_or_404(request.user.addresses, pk=pk) if pk else None
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        services.address_save(
+            user=request.user, address=form.save(commit=False), make_default=form.cleaned_data["make_default"]
+        )
+        messages.success(request, _("Address saved."))
+        return redirect("accounts:addresses")
+    return render(request, "accounts/address_form.html", {"form": form, "address": address})
+
+
+@require_POST
+@login_required
+def address_default(request, pk):
+    get_object_or_404(request.user.addresses, pk=pk)
+    services.address_set_default(user=request.user, address_id=pk)
+    messages.success(request, _("Default address changed."))
+    return redirect("accounts:addresses")
+
+
+@require_POST
+@login_required
+def address_delete(request, pk):
+    get_object_or_404(request.user.addresses, pk=pk)
+    services.address_delete(user=request.user, address_id=pk)
+    messages.success(request, _("Address deleted."))
+    return redirect("accounts:addresses")

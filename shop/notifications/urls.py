@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("me/notifications/", views.inbox, name="inbox"),
+    path("me/notifications/bell/", views.bell, name="bell"),
+    path("me/notifications/read/", views.mark_all_read, name="mark_all_read"),
+]

@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran; /healthz reads it to tell whether a cluster is alive."""
+
+    name = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"

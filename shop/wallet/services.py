@@ -1,0 +1,119 @@
+"""Every change of a wallet asset goes through ``post_entry``: a conditional UPDATE that can
+never take an asset below zero, and a ledger row in the same transaction."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from shop.core import audit, clock
+from shop.core.errors import DomainError
+from shop.core.money import to_money
+
+from .models import Asset, EntryKind, LedgerEntry, Wallet
+
+
+class InsufficientFunds(DomainError):
+    def __init__(self, asset: str):
+        super().__init__(
+            _("Not enough %(asset)s in the wallet.") % {"asset": Asset(asset).label.lower()},
+            code="insufficient",
+        )
+
+
+def new_txn_no(now) -> str:
+    """``T`` + UTC date-time + 64 random bits: unique by construction, constrained by the DB."""
+    return f"T{now:%Y%m%d%H%M%S}{secrets.token_hex(8).upper()}"
+
+
+def open_wallet(user) -> Wallet:
+    wallet, _created = Wallet.objects.get_or_create(user=user)
+    return wallet
+
+
+def wallet_of(user) -> Wallet:
+    try:
+        return user.wallet
+    except Wallet.DoesNotExist:
+        try:
+            with transaction.atomic():
+                return open_wallet(user)
+        except IntegrityError:  # opened concurrently
+            return Wallet.objects.get(user=user)
+
+
+@transaction.atomic
+def post_entry(
+    *,
+    user,
+    asset: str,
+    amount,
+    kind: str,
+    memo: str = "",
+    ref: str = "",
+    actor=None,
+) -> LedgerEntry:
+    """Add ``amount`` (signed) to ``asset`` of ``user``'s wallet and record it.
+
+    Raises ``InsufficientFunds`` if a debit would take the asset below zero.
+    """
+    asset = Asset(asset).value
+    kind = EntryKind(kind).value
+    amount = to_money(amount)
+    if amount == 0:
+        raise DomainError(_("The amount must not be zero."), code="zero")
+    wallet_id = wallet_of(user).pk
+    guard = {f"{asset}__gte": -amount} if amount < 0 else {}
+    updated = Wallet.objects.filter(pk=wallet_id, **guard).update(**{asset: F(asset) + amount})
+    if not updated:
+        raise InsufficientFunds(asset)
+    after = Wallet.objects.values_list(asset, flat=True).get(pk=wallet_id)
+    now = clock.now()
+    return LedgerEntry.objects.create(
+        wallet_id=wallet_id,
+        asset=asset,
+        amount=amount,
+        balance_after=after,
+        kind=kind,
+        txn_no=new_txn_no(now),
+        ref=ref[:64],
+        memo=memo[:200],
+        actor=actor,
+        created_at=now,
+    )
+
+
+def credit(*, user, asset: str, amount, kind: str = EntryKind.INCOME, **extra) -> LedgerEntry:
+    amount = to_money(amount)
+    if amount <= 0:
+        raise DomainError(_("Enter an amount greater than zero."), code="not_positive")
+    return post_entry(user=user, asset=asset, amount=amount, kind=kind, **extra)
+
+
+def debit(*, user, asset: str, amount, kind: str = EntryKind.EXPENSE, **extra) -> LedgerEntry:
+    amount = to_money(amount)
+    if amount <= 0:
+        raise DomainError(_("Enter an amount greater than zero."), code="not_positive")
+    return post_entry(user=user, asset=asset, amount=-amount, kind=kind, **extra)
+
+
+@transaction.atomic
+def operator_adjust(*, operator, user, asset: str, amount: Decimal, grant: bool, memo: str) -> LedgerEntry:
+    """A backoffice grant or deduction, audited with the values before and after."""
+    before = {asset: str(wallet_of(user).amount_of(asset))}
+    if grant:
+        entry = credit(user=user, asset=asset, amount=amount, kind=EntryKind.INCOME, memo=memo, actor=operator)
+    else:
+        entry = debit(user=user, asset=asset, amount=amount, kind=EntryKind.EXPENSE, memo=memo, actor=operator)
+    audit.record(
+        actor=operator,
+        action="wallet.grant" if grant else "wallet.deduct",
+        target=entry.wallet,
+        before=before,
+        after={asset: str(entry.balance_after), "txn_no": entry.txn_no, "memo": memo},
+    )
+    return entry

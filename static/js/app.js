@@ -1,0 +1,50 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  function showToasts(root) {
+    root.querySelectorAll(".toast:not(.show)").forEach(function (el) {
+      bootstrap.Toast.getOrCreateInstance(el).show();
+      el.addEventListener("hidden.bs.toast", function () { el.remove(); });
+    });
+  }
+
+  function autosubmit(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+      if (el.dataset.bound) return;
+      el.dataset.bound = "1";
+      el.addEventListener("change", function () { el.form.requestSubmit(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    showToasts(document);
+    autosubmit(document);
+  });
+
+  if (window.htmx) {
+    htmx.onLoad(function (el) {
+      showToasts(document.getElementById("toasts") || document);
+      autosubmit(el);
+    });
+    // Error responses (4xx with a body) are shown where their target is, not silently dropped.
+    document.body.addEventListener("htmx:beforeSwap", function (evt) {
+      if (evt.detail.xhr.status === 422 || evt.detail.xhr.status === 409) {
+        evt.detail.shouldSwap = true;
+        evt.detail.isError = false;
+      }
+    });
+    document.body.addEventListener("htmx:responseError", function (evt) {
+      var box = document.getElementById("toasts");
+      if (!box) return;
+      var div = document.createElement("div");
+      div.className = "toast align-items-center border-0 text-bg-danger";
+      div.setAttribute("role", "alert");
+      div.innerHTML = '<div class="d-flex"><div class="toast-body"></div></div>';
+      div.querySelector(".toast-body").textContent =
+        document.documentElement.lang.indexOf("zh") === 0 ? "出错了，请重试。" : "Something went wrong. Please try again.";
+      box.appendChild(div);
+      showToasts(box);
+    });
+  }
+})();

@@ -1,0 +1,108 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from shop.core.models import AuditLog
+from shop.wallet.models import LedgerEntry, Wallet
+from shop.wallet.services import credit
+
+AREAS = [reverse("backoffice:dashboard"), reverse("backoffice:wallets:list"), reverse("backoffice:audit:list")]
+
+
+@pytest.mark.parametrize("url", AREAS)
+def test_anonymous_is_sent_to_login(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("url", AREAS)
+def test_anonymous_htmx_gets_client_redirect(client, db, url):
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert "/accounts/login/" in response["HX-Redirect"]
+
+
+@pytest.mark.parametrize("url", AREAS)
+def test_shoppers_are_forbidden(shopper_client, url):
+    assert shopper_client.get(url).status_code == 403
+
+
+def test_staff_without_area_permission_sees_dashboard_only(client, staff_without_areas):
+    client.force_login(staff_without_areas)
+    assert client.get(reverse("backoffice:dashboard")).status_code == 200
+    assert client.get(reverse("backoffice:wallets:list")).status_code == 403
+
+
+def test_dashboard_renders_for_operator(operator_client):
+    content = operator_client.get(reverse("backoffice:dashboard")).content.decode()
+    assert "Dashboard" in content and "Wallets" in content
+
+
+def test_wallet_list_filters_and_htmx_partial(operator_client, make_user):
+    make_user("findme", display_name="Find Me")
+    make_user("zz-other")
+    response = operator_client.get(reverse("backoffice:wallets:list") + "?q=find")
+    content = response.content.decode()
+    assert "findme" in content and "zz-other" not in content
+    partial = operator_client.get(reverse("backoffice:wallets:list") + "?q=find", HTTP_HX_REQUEST="true")
+    assert partial.content.decode().lstrip().startswith('<div id="table">')
+
+
+def test_wallet_list_query_count_is_constant(operator_client, make_user, django_assert_max_num_queries):
+    for i in range(30):
+        make_user(f"bulk{i}")
+    with django_assert_max_num_queries(10):
+        response = operator_client.get(reverse("backoffice:wallets:list"))
+    assert response.status_code == 200
+
+
+def test_operator_grants_and_deducts_with_audit(operator_client, operator, user):
+    url = reverse("backoffice:wallets:detail", args=[user.pk])
+    response = operator_client.post(url, {"direction": "grant", "asset": "balance", "amount": "25.50", "memo": "Goodwill"})
+    assert response.status_code == 302
+    response = operator_client.post(url, {"direction": "deduct", "asset": "balance", "amount": "5", "memo": "Correction"})
+    assert response.status_code == 302
+    assert Wallet.objects.get(user=user).balance == Decimal("20.50")
+    entries = LedgerEntry.objects.filter(wallet__user=user).order_by("id")
+    assert [e.actor for e in entries] == [operator, operator]
+    audit = AuditLog.objects.filter(actor=operator, target_type="wallet.wallet").order_by("id")
+    assert [a.action for a in audit] == ["wallet.grant", "wallet.deduct"]
+    assert audit[1].before == {"balance": "25.50"} and audit[1].after["balance"] == "20.50"
+    page = operator_client.get(url).content.decode()
+    assert "Goodwill" in page and "Correction" in page
+
+
+def test_deduct_more_than_held_is_a_form_error(operator_client, user):
+    url = reverse("backoffice:wallets:detail", args=[user.pk])
+    response = operator_client.post(url, {"direction": "deduct", "asset": "gem", "amount": "1", "memo": "x"})
+    assert response.status_code == 200
+    assert "Not enough gems" in response.content.decode()
+    assert not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["-5", "abc", "0", "1.234", ""])
+def test_bad_amounts_are_form_errors(operator_client, user, amount):
+    url = reverse("backoffice:wallets:detail", args=[user.pk])
+    response = operator_client.post(url, {"direction": "grant", "asset": "balance", "amount": amount, "memo": "x"})
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
+    assert not LedgerEntry.objects.exists()
+
+
+def test_unknown_wallet_is_404(operator_client):
+    assert operator_client.get(reverse("backoffice:wallets:detail", args=[99999])).status_code == 404
+
+
+def test_ledger_table_filters_by_asset(operator_client, user):
+    credit(user=user, asset="gem", amount=3, memo="gem-gift")
+    credit(user=user, asset="gold", amount=4, memo="gold-gift")
+    url = reverse("backoffice:wallets:detail", args=[user.pk])
+    content = operator_client.get(url + "?asset=gem", HTTP_HX_REQUEST="true").content.decode()
+    assert "gem-gift" in content and "gold-gift" not in content
+
+
+def test_audit_log_lists_operator_writes(operator_client, user):
+    url = reverse("backoffice:wallets:detail", args=[user.pk])
+    operator_client.post(url, {"direction": "grant", "asset": "gold", "amount": "2", "memo": "Prize"})
+    content = operator_client.get(reverse("backoffice:audit:list")).content.decode()
+    assert "wallet.grant" in content

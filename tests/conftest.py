@@ -1,0 +1,180 @@
+"""Shared fixtures: users, a movable clock, threads against a real database, and a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from shop.accounts.services import register_user
+from shop.core import clock as clock_module
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- users ---------------------------------------------------------------------------------------
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 1_000_000))
+
+    def make(username: str | None = None, *, password: str = "pw-secret-123", **profile):
+        return register_user(username=username or f"user{next(counter)}", password=password, **profile)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("shopper", email="shopper@example.com")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("someone-else")
+
+
+@pytest.fixture
+def operator(make_user):
+    from shop.accounts.demo import operations_group
+
+    staff = make_user("op", is_staff=True)
+    staff.groups.add(operations_group())
+    return staff
+
+
+@pytest.fixture
+def staff_without_areas(make_user):
+    return make_user("plainstaff", is_staff=True)
+
+
+@pytest.fixture
+def shopper_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def fund(db):
+    """``fund(user, balance=…, gem=…, gold=…)`` credits through the wallet service."""
+    from shop.wallet.services import credit
+
+    def fund(user, **assets):
+        for asset, amount in assets.items():
+            credit(user=user, asset=asset, amount=Decimal(str(amount)), memo="test funds")
+
+    return fund
+
+
+# --- time ----------------------------------------------------------------------------------------
+@pytest.fixture
+def clock():
+    """The domain clock, frozen at the real now; ``clock.advance(timedelta)`` moves it."""
+    from django.utils import timezone
+
+    clock_module.freeze(timezone.now().replace(microsecond=0))
+    yield clock_module
+    clock_module.reset()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    yield
+    clock_module.reset()
+
+
+# --- concurrency ---------------------------------------------------------------------------------
+@pytest.fixture
+def run_concurrently(transactional_db):
+    """``run_concurrently(fn, n)`` calls ``fn(i)`` in n threads released together; returns
+    ``(results, errors)``. Each thread has its own database connection."""
+
+    def run(fn: Callable[[int], object], n: int, *, timeout: float = 60):
+        barrier = threading.Barrier(n)
+        results: list = [None] * n
+        errors: list = [None] * n
+
+        def worker(i: int):
+            try:
+                barrier.wait(timeout=timeout)
+                results[i] = fn(i)
+            except BaseException as exc:  # noqa: BLE001 - returned to the test
+                errors[i] = exc
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout)
+        return results, errors
+
+    return run
+
+
+# --- browser -------------------------------------------------------------------------------------
+def chromium_path() -> str | None:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    return path if os.path.exists(path) else None
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+_skipped_browser_tests = 0
+
+
+def pytest_collection_modifyitems(config, items):
+    global _skipped_browser_tests
+    if connection.vendor != "postgresql":
+        skip_pg = pytest.mark.skip(reason="needs real row locks: runs on PostgreSQL (DATABASE_URL)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip_pg)
+    browser_items = [item for item in items if "browser" in item.keywords]
+    if not browser_items or chromium_path():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("CI must run the browser tests, but no Chromium was found.")
+    skip = pytest.mark.skip(reason="no Chromium found")
+    for item in browser_items:
+        item.add_marker(skip)
+    _skipped_browser_tests = len(browser_items)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped_browser_tests:
+        terminalreporter.write_line(
+            f"{_skipped_browser_tests} browser tests skipped: no Chromium. Enable them with "
+            "`sudo apt-get install chromium` or CHROMIUM_PATH=/path/to/chromium.",
+            yellow=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
