@@ -6,6 +6,9 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("catalog/", include("backoffice.catalog.urls")),
+    path("coupons/", include("backoffice.coupons.urls")),
+    path("orders/", include("backoffice.orders.urls")),
     path("wallets/", include("backoffice.wallets.urls")),
     path("audit/", include("backoffice.audit.urls")),
 ]

@@ -11,6 +11,12 @@ urlpatterns = [
     path("", include("shop.accounts.urls")),
     path("", include("shop.wallet.urls")),
     path("", include("shop.notifications.urls")),
+    path("", include("shop.catalog.urls")),
+    path("", include("shop.coupons.urls")),
+    path("", include("shop.cart.urls")),
+    path("", include("shop.checkout.urls")),
+    path("", include("shop.orders.urls")),
+    path("", include("shop.payments.urls")),
     path("backoffice/", include("backoffice.urls")),
 ]
 if settings.DEBUG:
