@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shop.core.context_processors.shop",
+                "shop.cart.context_processors.cart",
             ],
             "loaders": [
                 (
