@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES
 
@@ -11,7 +13,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # qcluster subprocess could share it; WAL + IMMEDIATE apply exactly as in development.
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    _name = os.environ.get("BAZAAR_TEST_DB", "test-db")
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"{_name}.sqlite3")}
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
