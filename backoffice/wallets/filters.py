@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from shop.accounts.models import User
 from shop.wallet.models import Asset, EntryKind, LedgerEntry
 
+from ..filters import AnyYesNo
+
 
 class WalletFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Find a shopper"), method="search",
                                   widget=forms.TextInput(attrs={"placeholder": _("username, name, email or phone")}))
-    is_member = django_filters.BooleanFilter(label=_("Member"))
-    is_verified = django_filters.BooleanFilter(label=_("Verified"))
+    is_member = django_filters.BooleanFilter(label=_("Member"), widget=AnyYesNo)
+    is_verified = django_filters.BooleanFilter(label=_("Verified"), widget=AnyYesNo)
 
     class Meta:
         model = User

@@ -1,6 +1,12 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fail_fast(page):
+    page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(15_000)
+
+
 @pytest.fixture
 def login(page, live_server):
     def login(username: str, password: str):

@@ -49,7 +49,7 @@ def test_login_logout_and_language_switch(page, live_server, user, login):
     page.goto(f"{live_server.url}/")
     page.get_by_label("Language").select_option("zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    page.get_by_label("Language").select_option("en")
+    page.locator("#language").select_option("en")  # the label now reads 语言
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.locator("#account-menu").click()
     page.get_by_role("button", name="Log out").click()
