@@ -178,3 +178,65 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+
+
+# --- shop data -----------------------------------------------------------------------------------
+@pytest.fixture
+def make_product(db):
+    from shop.catalog.models import PricePolicy, Product
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(title: str | None = None, *, prices=("100.00",), status="online", kind="regular", days=30):
+        n = next(counter)
+        product = Product.objects.create(title=title or f"Course {n}", slug=f"course-{n}-{os.getpid()}",
+                                         status=status, kind=kind, summary="A course")
+        for position, price in enumerate(prices):
+            PricePolicy.objects.create(product=product, label=f"Plan {position + 1}", price=Decimal(price),
+                                       days=days, position=position)
+        return product
+
+    return make
+
+
+@pytest.fixture
+def make_coupon(db):
+    """``make_coupon(kind="flat", value="20", scope="global", product=None, **fields)`` claiming now."""
+    from datetime import timedelta
+
+    from shop.core import clock as clk
+    from shop.coupons.models import Coupon
+
+    def make(*, kind="flat", value="20", scope="global", product=None, **fields):
+        now = clk.now()
+        defaults = {"name": f"{kind} {value}", "quantity": 100, "claim_opens_at": now - timedelta(days=1),
+                    "claim_closes_at": now + timedelta(days=1), "valid_days": 10, "status": "claiming"}
+        defaults.update(fields)
+        return Coupon.objects.create(kind=kind, value=Decimal(str(value)), scope=scope, product=product, **defaults)
+
+    return make
+
+
+@pytest.fixture
+def give_coupon(db):
+    """Claim ``coupon`` for ``user`` through the claim service."""
+    from shop.core import clock as clk
+    from shop.coupons.services import claim
+
+    def give(user, coupon):
+        return claim(user=user, coupon_id=coupon.pk, now=clk.now())
+
+    return give
+
+
+@pytest.fixture
+def cart_with(db):
+    """``cart_with(user, product, ...)`` → the user's cart lines, first policy of each product."""
+    from shop.cart.models import Cart
+    from shop.cart.services import add
+
+    def fill(user, *products):
+        cart, _ = Cart.objects.get_or_create(user=user)
+        return [add(cart, p, p.policies.first().pk) for p in products]
+
+    return fill

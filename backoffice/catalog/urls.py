@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ProductListView.as_view(), name="products"),
+    path("new/", views.product_edit, name="new"),
+    path("<int:pk>/", views.product_edit, name="edit"),
+    path("<int:pk>/status/", views.product_status, name="status"),
+]

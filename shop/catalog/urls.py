@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("products/", views.product_list, name="list"),
+    path("products/<slug:slug>/", views.product_detail, name="detail"),
+]

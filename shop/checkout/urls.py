@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "checkout"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("checkout/", views.start, name="start"),
+    path("checkout/quote/", views.quote, name="quote"),
+    path("checkout/pay/", views.pay, name="pay"),
+]

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("orders/", views.order_list, name="list"),
+    path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/cancel/", views.order_cancel, name="cancel"),
+    path("orders/<str:number>/refund/", views.order_refund, name="refund"),
+    path("me/courses/", views.my_courses, name="courses"),
+    path("me/courses/<int:pk>/register/", views.degree_registration, name="register"),
+]

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("orders/<str:number>/pay/", views.pay, name="pay"),
+    path("pay/sandbox/<str:token>/", views.sandbox_cashier, name="sandbox"),
+    path("pay/notify/<str:gateway>/", views.notify, name="notify"),
+]

@@ -44,7 +44,7 @@ def schedule_once(name: str, func: str, when: datetime, *args) -> None:
             repeats=-1,
             next_run=real_when,
         )
-    log.info("event=scheduled job=%s at=%s", name, when.isoformat())
+    log.debug("event=scheduled job=%s at=%s", name, when.isoformat())
 
 
 def unschedule(name: str) -> int:

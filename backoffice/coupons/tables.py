@@ -1,0 +1,63 @@
+import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from shop.coupons.models import ClaimedCoupon, Coupon
+
+from ..tables import BackofficeTable
+
+
+class CouponTable(BackofficeTable):
+    cover = tables.TemplateColumn(
+        '{% if record.cover %}<img src="{{ record.cover.url }}" alt="" width="40" height="40" class="rounded object-fit-cover">'
+        '{% else %}<span class="d-inline-grid rounded bg-primary-subtle text-primary" style="width:40px;height:40px;place-items:center"><i class="bi bi-ticket-perforated"></i></span>{% endif %}',
+        verbose_name="", orderable=False)
+    name = tables.Column(verbose_name=_("Name"), linkify=("backoffice:coupons:detail", [tables.A("pk")]))
+    scope = tables.Column(verbose_name=_("Scope"))
+    value = tables.Column(verbose_name=_("Value"), accessor="kind", orderable=False)
+    remaining = tables.Column(verbose_name=_("Remaining"), accessor="claimed", attrs={"td": {"class": "text-nowrap"}})
+    window = tables.Column(verbose_name=_("Claim window"), accessor="claim_opens_at", attrs={"td": {"class": "small text-nowrap"}})
+    status = tables.Column(verbose_name=_("Status"), accessor="claim_opens_at", orderable=False)
+    actions = tables.Column(verbose_name="", accessor="pk", orderable=False, attrs={"td": {"class": "text-end text-nowrap"}})
+
+    class Meta(BackofficeTable.Meta):
+        model = Coupon
+        fields = ["cover", "name", "scope", "value", "remaining", "window", "status", "actions"]
+        order_by = ["-window"]
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+    def render_scope(self, record):
+        return record.scope_text
+
+    def render_value(self, record):
+        return record.headline
+
+    def render_remaining(self, record):
+        return f"{record.remaining}/{record.quantity}"
+
+    def render_window(self, record):
+        return f"{record.claim_opens_at:%Y-%m-%d %H:%M} → {record.claim_closes_at:%Y-%m-%d %H:%M}"
+
+    def render_status(self, record):
+        return render_to_string("backoffice/coupons/_status.html", {"state": record.claim_status_at(self.now)})
+
+    def render_actions(self, record):
+        return render_to_string("backoffice/coupons/_actions.html",
+                                {"coupon": record, "editable": record.claim_status_at(self.now) == "not_started"})
+
+
+class ClaimedTable(BackofficeTable):
+    code = tables.Column(verbose_name=_("Code"), attrs={"td": {"class": "font-monospace"}})
+    user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
+    claimed_at = tables.DateTimeColumn(verbose_name=_("Claimed"), format="Y-m-d H:i")
+    valid_until = tables.DateTimeColumn(verbose_name=_("Valid until"), format="Y-m-d H:i")
+    status = tables.Column(verbose_name=_("Status"))
+    order_ref = tables.Column(verbose_name=_("Order"), default="—")
+
+    class Meta(BackofficeTable.Meta):
+        model = ClaimedCoupon
+        fields = ["code", "user", "claimed_at", "valid_until", "status", "order_ref"]
+        order_by = ["-claimed_at"]

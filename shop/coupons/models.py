@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from shop.checkout.pricing import CouponTerms
+
+
+class CouponKind(models.TextChoices):
+    FLAT = "flat", _("Flat discount")
+    THRESHOLD = "threshold", _("Spend-and-save")
+    PERCENT = "percent", _("Percentage")
+
+
+class CouponScope(models.TextChoices):
+    GLOBAL = "global", _("Whole order")
+    PRODUCT = "product", _("One course")
+    SESSION = "session", _("Auction session")
+
+
+class ClaimStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    CLAIMING = "claiming", _("Claiming")
+    ENDED = "ended", _("Ended")
+
+
+class CouponQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(is_deleted=False)
+
+    def opened(self, now: datetime):
+        """Claim window has opened (claiming or ended)."""
+        return self.alive().filter(claim_opens_at__lte=now)
+
+
+class Coupon(models.Model):
+    """A coupon definition. ``claimed`` only moves through the conditional UPDATE in
+    ``services.claim``; the database refuses ``claimed > quantity``."""
+
+    name = models.CharField(_("name"), max_length=80)
+    description = models.CharField(_("description"), max_length=240, blank=True)
+    cover = models.ImageField(_("cover"), upload_to="coupons/", blank=True)
+    kind = models.CharField(_("type"), max_length=10, choices=CouponKind.choices)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+                                help_text=_("Amount off (flat and spend-and-save)."))
+    off_percent = models.PositiveSmallIntegerField(
+        _("pay percent"), null=True, blank=True, help_text=_("Percentage coupons: what the shopper pays, 79 = pays 79%.")
+    )
+    min_spend = models.DecimalField(_("minimum spend"), max_digits=12, decimal_places=2, null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=10, choices=CouponScope.choices, default=CouponScope.GLOBAL)
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="coupons", verbose_name=_("course"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    claimed = models.PositiveIntegerField(_("claimed"), default=0)
+    per_user_limit = models.PositiveIntegerField(_("per-shopper limit"), default=1)
+    claim_opens_at = models.DateTimeField(_("claim opens"))
+    claim_closes_at = models.DateTimeField(_("claim closes"))
+    status = models.CharField(_("claim status"), max_length=12, choices=ClaimStatus.choices,
+                              default=ClaimStatus.NOT_STARTED)
+    valid_from = models.DateTimeField(_("use from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("use until"), null=True, blank=True)
+    valid_days = models.PositiveIntegerField(_("valid days after claiming"), null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CouponQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-claim_opens_at", "-id"]
+        indexes = [models.Index(fields=["is_deleted", "claim_opens_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(claimed__lte=F("quantity")), name="coupon_not_over_claimed"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="coupon_quantity_positive"),
+            models.CheckConstraint(condition=Q(per_user_limit__gt=0), name="coupon_limit_positive"),
+            models.CheckConstraint(condition=Q(claim_closes_at__gte=F("claim_opens_at")), name="coupon_window_ordered"),
+        ]
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.claimed
+
+    def claim_status_at(self, now: datetime) -> str:
+        """The claim status by the clock (the stored ``status`` may lag behind its jobs)."""
+        if now < self.claim_opens_at:
+            return ClaimStatus.NOT_STARTED
+        if now < self.claim_closes_at:
+            return ClaimStatus.CLAIMING
+        return ClaimStatus.ENDED
+
+    def validity_for(self, claimed_at: datetime) -> tuple[datetime, datetime]:
+        if self.valid_days:
+            return claimed_at, claimed_at + timedelta(days=self.valid_days)
+        return self.valid_from, self.valid_until
+
+    @property
+    def headline(self) -> str:
+        """What the coupon gives, in words: "¥20 off", "¥30 off orders over ¥199", "21% off"."""
+        symbol = settings.BAZAAR_CURRENCY_SYMBOL
+        if self.kind == CouponKind.PERCENT:
+            return _("%(off)s%% off") % {"off": 100 - (self.off_percent or 100)}
+        if self.kind == CouponKind.THRESHOLD:
+            return _("%(s)s%(value)s off orders over %(s)s%(min)s") % {
+                "s": symbol, "value": _plain(self.value), "min": _plain(self.min_spend)}
+        return _("%(s)s%(value)s off") % {"s": symbol, "value": _plain(self.value)}
+
+    @property
+    def scope_text(self) -> str:
+        if self.scope == CouponScope.PRODUCT and self.product_id:
+            return self.product.title
+        if self.scope == CouponScope.GLOBAL:
+            return _("Any order")
+        return self.get_scope_display()
+
+    def terms(self, ref: str = "") -> CouponTerms:
+        return CouponTerms(kind=self.kind, value=self.value, off_percent=self.off_percent,
+                           min_spend=self.min_spend, ref=ref, name=self.name)
+
+
+def _plain(amount) -> str:
+    """12.00 → "12", 12.50 → "12.50"."""
+    if amount is None:
+        return "0"
+    return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount:.2f}"
+
+
+class CouponHolding(models.Model):
+    """How many of a coupon a shopper has claimed: the per-user limit is a conditional UPDATE
+    on this row (``count < limit``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="holdings")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "coupon"], name="one_holding_per_user_coupon")]
+
+
+class ClaimedStatus(models.TextChoices):
+    UNUSED = "unused", _("Unused")
+    USED = "used", _("Used")
+    EXPIRED = "expired", _("Expired")
+
+
+class ClaimedCoupon(models.Model):
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="claims")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coupons")
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    claimed_at = models.DateTimeField(_("claimed"))
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    status = models.CharField(_("status"), max_length=10, choices=ClaimedStatus.choices, default=ClaimedStatus.UNUSED)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    order_ref = models.CharField(_("order"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["valid_until", "id"]
+        indexes = [models.Index(fields=["user", "status", "valid_until"]), models.Index(fields=["status", "valid_until"])]
+        verbose_name = _("claimed coupon")
+
+    def __str__(self) -> str:
+        return f"{self.coupon.name} ({self.code})"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.status == ClaimedStatus.UNUSED and self.valid_from <= now < self.valid_until
+
+    def status_at(self, now: datetime) -> str:
+        if self.status == ClaimedStatus.UNUSED and now >= self.valid_until:
+            return ClaimedStatus.EXPIRED
+        return self.status
+
+    @property
+    def order_number(self) -> str:
+        return self.order_ref.removeprefix("order:")
+
+    def pricing_terms(self) -> CouponTerms:
+        return self.coupon.terms(ref=str(self.pk))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from .models import ClaimedCoupon, ClaimedStatus, Coupon, CouponHolding, CouponScope
+
+
+def centre_coupons(now: datetime):
+    """Coupons whose claim has opened (claiming first, then ended)."""
+    return Coupon.objects.opened(now).select_related("product").order_by("-claim_closes_at", "-id")
+
+
+def holdings_of(user, coupon_ids) -> dict[int, int]:
+    if not user.is_authenticated:
+        return {}
+    rows = CouponHolding.objects.filter(user=user, coupon_id__in=list(coupon_ids)).values_list("coupon_id", "count")
+    return dict(rows)
+
+
+TAB_FILTERS = {
+    "unused": lambda now: Q(status=ClaimedStatus.UNUSED, valid_until__gt=now),
+    "used": lambda now: Q(status=ClaimedStatus.USED),
+    "expired": lambda now: Q(status=ClaimedStatus.EXPIRED) | Q(status=ClaimedStatus.UNUSED, valid_until__lte=now),
+}
+
+
+def my_coupons(user, tab: str, now: datetime):
+    return (
+        ClaimedCoupon.objects.filter(user=user).filter(TAB_FILTERS[tab](now))
+        .select_related("coupon__product").order_by("valid_until" if tab == "unused" else "-claimed_at", "-id")
+    )
+
+
+def usable_of(user, now: datetime):
+    """This shopper's coupons that can be used at this instant (read against the clock)."""
+    return (
+        ClaimedCoupon.objects.filter(user=user, status=ClaimedStatus.UNUSED, valid_from__lte=now, valid_until__gt=now)
+        .select_related("coupon")
+        .order_by("valid_until", "id")
+    )
+
+
+def usable_claimed(user, claimed_id, *, now: datetime, lock: bool = False) -> ClaimedCoupon | None:
+    coupons = usable_of(user, now)
+    if lock:
+        coupons = coupons.select_for_update(of=("self",))
+    return coupons.filter(pk=claimed_id).first()
+
+
+def checkout_options(user, product_ids, now: datetime):
+    """(per product id → usable product coupons, usable global coupons)."""
+    per_product: dict[int, list[ClaimedCoupon]] = {}
+    global_coupons = []
+    for claimed in usable_of(user, now).filter(
+        Q(coupon__scope=CouponScope.GLOBAL) | Q(coupon__scope=CouponScope.PRODUCT, coupon__product_id__in=product_ids)
+    ):
+        if claimed.coupon.scope == CouponScope.GLOBAL:
+            global_coupons.append(claimed)
+        else:
+            per_product.setdefault(claimed.coupon.product_id, []).append(claimed)
+    return per_product, global_coupons

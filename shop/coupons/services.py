@@ -1,0 +1,133 @@
+"""Coupon writes: definitions (operators), claims (shoppers), use and release (checkout), and the
+time-driven moves (claim open/close, expiry)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from shop.core import audit
+from shop.core.errors import DomainError
+from shop.scheduling.services import job_name, schedule_once, unschedule
+
+from .models import ClaimedCoupon, ClaimedStatus, ClaimStatus, Coupon, CouponHolding
+
+AUDIT_FIELDS = ["name", "kind", "value", "off_percent", "min_spend", "scope", "product", "quantity", "per_user_limit",
+                "claim_opens_at", "claim_closes_at", "valid_from", "valid_until", "valid_days"]
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+
+
+# --- definitions ---------------------------------------------------------------------------------
+def schedule_jobs(coupon: Coupon) -> None:
+    transaction.on_commit(lambda: (
+        schedule_once(job_name("coupon", coupon.pk, "open"), "shop.coupons.tasks.sync_status",
+                      coupon.claim_opens_at, coupon.pk),
+        schedule_once(job_name("coupon", coupon.pk, "close"), "shop.coupons.tasks.sync_status",
+                      coupon.claim_closes_at, coupon.pk),
+    ))
+
+
+@transaction.atomic
+def coupon_save(*, coupon: Coupon, actor, now: datetime) -> Coupon:
+    """Create, or edit while the claim has not started (refused afterwards)."""
+    before = None
+    if coupon.pk:
+        stored = Coupon.objects.select_for_update().get(pk=coupon.pk)
+        if stored.is_deleted or stored.claim_status_at(now) != ClaimStatus.NOT_STARTED:
+            raise DomainError(_("Claiming has started: this coupon can no longer be edited."), code="locked")
+        before = audit.snapshot(stored, AUDIT_FIELDS)
+    coupon.status = coupon.claim_status_at(now)
+    coupon.save()
+    audit.record(actor=actor, action="coupon.update" if before else "coupon.create", target=coupon,
+                 before=before, after=audit.snapshot(coupon, AUDIT_FIELDS))
+    schedule_jobs(coupon)
+    return coupon
+
+
+@transaction.atomic
+def coupon_delete(*, coupon_id: int, actor, now: datetime) -> Coupon:
+    """Soft delete; its scheduled jobs go too. Coupons already claimed stay with their owners."""
+    coupon = Coupon.objects.select_for_update().get(pk=coupon_id, is_deleted=False)
+    coupon.is_deleted, coupon.deleted_at = True, now
+    coupon.save(update_fields=["is_deleted", "deleted_at"])
+    audit.record(actor=actor, action="coupon.delete", target=coupon, before={"is_deleted": False},
+                 after={"is_deleted": True})
+    transaction.on_commit(lambda: (unschedule(job_name("coupon", coupon.pk, "open")),
+                                   unschedule(job_name("coupon", coupon.pk, "close"))))
+    return coupon
+
+
+def sync_status(coupon_id: int | None, *, now: datetime) -> int:
+    """Move stored claim statuses to what the clock says (idempotent conditional UPDATEs)."""
+    coupons = Coupon.objects.alive()
+    if coupon_id is not None:
+        coupons = coupons.filter(pk=coupon_id)
+    opened = coupons.filter(status=ClaimStatus.NOT_STARTED, claim_opens_at__lte=now, claim_closes_at__gt=now).update(
+        status=ClaimStatus.CLAIMING)
+    ended = coupons.filter(~Q(status=ClaimStatus.ENDED), claim_closes_at__lte=now).update(status=ClaimStatus.ENDED)
+    return opened + ended
+
+
+def expire_due(*, now: datetime) -> int:
+    return ClaimedCoupon.objects.filter(status=ClaimedStatus.UNUSED, valid_until__lte=now).update(
+        status=ClaimedStatus.EXPIRED)
+
+
+# --- claiming ------------------------------------------------------------------------------------
+class ClaimRefused(DomainError):
+    pass
+
+
+@transaction.atomic
+def claim(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
+    """Claim one coupon. The per-user limit and the quantity are both conditional UPDATEs, so
+    concurrent claims can never exceed either; any refusal rolls the whole claim back."""
+    coupon = Coupon.objects.alive().filter(pk=coupon_id).first()
+    if coupon is None:
+        raise ClaimRefused(_("This coupon does not exist."), code="missing")
+    state = coupon.claim_status_at(now)
+    if state == ClaimStatus.NOT_STARTED:
+        raise ClaimRefused(_("Claiming has not started yet."), code="not_started")
+    if state == ClaimStatus.ENDED:
+        raise ClaimRefused(_("Claiming has ended."), code="ended")
+    holding, _created = CouponHolding.objects.get_or_create(user=user, coupon=coupon)
+    if not CouponHolding.objects.filter(pk=holding.pk, count__lt=coupon.per_user_limit).update(count=F("count") + 1):
+        raise ClaimRefused(_("You have already claimed this coupon."), code="limit")
+    taken = Coupon.objects.filter(
+        pk=coupon.pk, is_deleted=False, claimed__lt=F("quantity"), claim_opens_at__lte=now, claim_closes_at__gt=now
+    ).update(claimed=F("claimed") + 1)
+    if not taken:
+        raise ClaimRefused(_("None left — all of them have been claimed."), code="sold_out")
+    valid_from, valid_until = coupon.validity_for(now)
+    return ClaimedCoupon.objects.create(coupon=coupon, user=user, code=new_code(), claimed_at=now,
+                                        valid_from=valid_from, valid_until=valid_until)
+
+
+# --- using (checkout) ----------------------------------------------------------------------------
+def mark_used(claimed_ids: Iterable[int], *, order_ref: str, now: datetime) -> None:
+    """Use the coupons for an order (inside the order's transaction); refuses if any of them
+    is no longer usable — used meanwhile, expired, or not yet valid."""
+    ids = sorted(set(claimed_ids))
+    used = ClaimedCoupon.objects.filter(
+        pk__in=ids, status=ClaimedStatus.UNUSED, valid_from__lte=now, valid_until__gt=now
+    ).update(status=ClaimedStatus.USED, used_at=now, order_ref=order_ref)
+    if used != len(ids):
+        raise DomainError(_("A coupon you chose can no longer be used. Please review your order."), code="coupon_used")
+
+
+def release(claimed_ids: Iterable[int], *, now: datetime) -> None:
+    """Give coupons back after a cancelled or timed-out order: unused again while still valid,
+    expired otherwise."""
+    ids = sorted(set(claimed_ids))
+    used = ClaimedCoupon.objects.filter(pk__in=ids, status=ClaimedStatus.USED)
+    used.filter(valid_until__gt=now).update(status=ClaimedStatus.UNUSED, used_at=None, order_ref="")
+    used.filter(valid_until__lte=now).update(status=ClaimedStatus.EXPIRED, used_at=None, order_ref="")

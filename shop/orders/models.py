@@ -1,0 +1,168 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def _money(verbose, **kwargs):
+    return models.DecimalField(verbose, max_digits=12, decimal_places=2, default=Decimal("0.00"), **kwargs)
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+    TIMED_OUT = "timed_out", _("Timed out")
+    REFUND_REQUESTED = "refund_requested", _("Refund requested")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# Legal moves of the order state machine (SPEC §3 "Order lifecycle").
+TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.TIMED_OUT},
+    OrderStatus.PAID: {OrderStatus.REFUND_REQUESTED},
+    OrderStatus.REFUND_REQUESTED: {OrderStatus.REFUNDED, OrderStatus.PAID},
+    OrderStatus.CANCELLED: set(),
+    OrderStatus.TIMED_OUT: set(),
+    OrderStatus.REFUNDED: set(),
+}
+
+
+class PaymentMethod(models.TextChoices):
+    NONE = "", _("Not paid")
+    WALLET = "wallet", _("Balance / coupons")
+    SANDBOX = "sandbox", _("Sandbox gateway")
+    ALIPAY = "alipay", _("Alipay")
+
+
+class Order(models.Model):
+    number = models.CharField(_("order number"), max_length=24, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    original_total = _money(_("original price"))
+    line_discount_total = _money(_("line discounts"))
+    subtotal = _money(_("subtotal"))
+    global_discount = _money(_("global discount"))
+    balance_used = _money(_("balance used"))
+    payable = _money(_("payable"))
+    global_coupon = models.ForeignKey(
+        "coupons.ClaimedCoupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment_method = models.CharField(_("paid with"), max_length=10, choices=PaymentMethod.choices, blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    expires_at = models.DateTimeField(_("pay before"))
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    refund_reason = models.CharField(_("refund reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(payable__gte=0), name="order_payable_not_negative"),
+            models.CheckConstraint(condition=Q(balance_used__gte=0), name="order_balance_not_negative"),
+        ]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", args=[self.number])
+
+    @property
+    def ref(self) -> str:
+        return f"order:{self.number}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    policy = models.ForeignKey("catalog.PricePolicy", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=120)
+    policy_label = models.CharField(_("price option"), max_length=40)
+    days = models.PositiveIntegerField(_("days"))
+    coupon = models.ForeignKey(
+        "coupons.ClaimedCoupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    original = _money(_("original price"))
+    line_discount = _money(_("line discount"))
+    global_share = _money(_("share of global discount"))
+    balance_share = _money(_("share of balance"))
+    final = _money(_("final price"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.policy_label})"
+
+
+class OrderEvent(models.Model):
+    """Every transition of an order, with who did it and when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.from_status or '∅'} → {self.to_status}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    AWAITING_REGISTRATION = "awaiting", _("Awaiting registration")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+class Enrollment(models.Model):
+    """Access to a course, granted by paid order lines. One per shopper and course: buying again
+    extends it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    last_line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentees",
+        limit_choices_to={"is_staff": True},
+    )
+
+    class Meta:
+        ordering = ["-ends_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="one_enrollment_per_course")]
+        verbose_name = _("enrollment")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.product}"
+
+
+class DegreeRegistration(models.Model):
+    EXPERIENCE = [(0, _("Graduate")), *[(n, _("%(n)s years") % {"n": n}) for n in range(1, 10)], (10, _("10+ years"))]
+
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.CASCADE, related_name="registration")
+    current_company = models.CharField(_("current company"), max_length=64)
+    current_position = models.CharField(_("current position"), max_length=64)
+    current_salary = models.DecimalField(_("current monthly salary"), max_digits=12, decimal_places=2)
+    work_experience = models.PositiveSmallIntegerField(_("years of experience"), choices=EXPERIENCE)
+    weekly_plan = models.TextField(_("weekly study plan"), max_length=1000)
+    why_course = models.TextField(_("why this course"), max_length=1000)
+    why_us = models.TextField(_("why us"), max_length=1000)
+    expectations = models.TextField(_("what you expect"), max_length=1000)
+    submitted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"registration of {self.enrollment}"

@@ -1,0 +1,68 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationOutcome(models.TextChoices):
+    APPLIED = "applied", _("Order paid")
+    DUPLICATE = "duplicate", _("Duplicate (already handled)")
+    FAILED = "failed", _("Payment failed")
+    LATE_REFUNDED = "late_refunded", _("Late: refunded")
+    REJECTED = "rejected", _("Rejected")
+
+
+class GatewayEvent(models.Model):
+    """A gateway event that changed (or settled) an order. The unique key makes a notification
+    delivered twice, late or concurrently count once: it is inserted in the same transaction as
+    the order's state change."""
+
+    gateway = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=100)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="gateway_events")
+    paid = models.BooleanField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    outcome = models.CharField(max_length=20, choices=NotificationOutcome.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="gateway_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.event_id}"
+
+
+class NotificationLog(models.Model):
+    """Every notification received, valid or not, with what we did about it."""
+
+    gateway = models.CharField(_("gateway"), max_length=20)
+    order_number = models.CharField(_("order number"), max_length=64, blank=True, db_index=True)
+    event_id = models.CharField(_("event id"), max_length=100, blank=True)
+    payload = models.JSONField(_("payload"))
+    verified = models.BooleanField(_("signature valid"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=NotificationOutcome.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("received"))
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.order_number} {self.outcome}"
+
+
+class GatewayRefund(models.Model):
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="gateway_refunds")
+    gateway = models.CharField(max_length=20)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    refund_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["order", "reason"], name="one_refund_per_reason")]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} of {self.order}"
