@@ -97,21 +97,25 @@ def _reset_clock():
 @pytest.fixture
 def run_concurrently(transactional_db):
     """``run_concurrently(fn, n)`` calls ``fn(i)`` in n threads released together; returns
-    ``(results, errors)``. Each thread has its own database connection."""
+    ``(results, errors)``. Each thread has its own database connection; at most ``connections``
+    are open at once (PostgreSQL's default limit is 100)."""
 
-    def run(fn: Callable[[int], object], n: int, *, timeout: float = 60):
+    def run(fn: Callable[[int], object], n: int, *, timeout: float = 60, max_connections: int = 40):
         barrier = threading.Barrier(n)
+        gate = threading.BoundedSemaphore(max_connections)
         results: list = [None] * n
         errors: list = [None] * n
 
         def worker(i: int):
             try:
                 barrier.wait(timeout=timeout)
-                results[i] = fn(i)
+                with gate:
+                    try:
+                        results[i] = fn(i)
+                    finally:
+                        connections.close_all()
             except BaseException as exc:  # noqa: BLE001 - returned to the test
                 errors[i] = exc
-            finally:
-                connections.close_all()
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
         for t in threads:
