@@ -24,5 +24,8 @@ class ProductTable(BackofficeTable):
     def render_cover(self, record):
         return render_to_string("catalog/_cover.html", {"product": record, "size": "sm"})
 
+    def render_min_price(self, value):
+        return f"{value:.2f}"
+
     def render_status(self, record):
         return render_to_string("backoffice/catalog/_status.html", {"product": record})

@@ -226,3 +226,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Payments ------------------------------------------------------------------------------------
+BAZAAR_PAYMENT_GATEWAY = os.environ.get("BAZAAR_PAYMENT_GATEWAY", "sandbox")  # sandbox | alipay
+ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY", "")  # PEM
+ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")  # PEM, Alipay's
+ALIPAY_SANDBOX = env_bool("ALIPAY_SANDBOX", True)
