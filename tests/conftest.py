@@ -82,7 +82,7 @@ def clock():
     """The domain clock, frozen at the real now; ``clock.advance(timedelta)`` moves it."""
     from django.utils import timezone
 
-    clock_module.freeze(timezone.now().replace(microsecond=0))
+    clock_module.freeze(timezone.now())
     yield clock_module
     clock_module.reset()
 

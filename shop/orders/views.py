@@ -40,8 +40,10 @@ def order_list(request):
 def order_detail(request, number):
     order = _own_order(request, number)
     now = clock.now()
+    last_event = order.gateway_events.order_by("-at", "-id").first()
     context = {
         "order": order,
+        "payment_failed": order.status == OrderStatus.PENDING and last_event is not None and not last_event.paid,
         "payable_now": services.is_payable(order, now),
         "refund_form": RefundRequestForm(),
         "now": now,
