@@ -35,9 +35,11 @@ test-postgres: install
 	bin/ensure-chromium
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
-## bench: benchmarks; results go to docs/benchmarks.md by hand
+## bench: benchmarks on SQLite, then on PostgreSQL when it answers; record them in docs/benchmarks.md
 bench: install
 	$(PY) -m bench
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then DATABASE_URL=$(PG_URL) $(PY) -m bench; \
+	else echo "PostgreSQL not reachable: skipped the PostgreSQL run."; fi
 
 ## lock: refresh constraints.txt after changing pyproject.toml
 lock:

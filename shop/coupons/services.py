@@ -87,7 +87,6 @@ class ClaimRefused(DomainError):
     pass
 
 
-@transaction.atomic
 def claim(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
     """Claim one coupon. The per-user limit and the quantity are both conditional UPDATEs, so
     concurrent claims can never exceed either; any refusal rolls the whole claim back."""
@@ -99,6 +98,17 @@ def claim(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
         raise ClaimRefused(_("Claiming has not started yet."), code="not_started")
     if state == ClaimStatus.ENDED:
         raise ClaimRefused(_("Claiming has ended."), code="ended")
+    # Cheap early answers for the common refusals (a flash sale is mostly refusals), read outside
+    # any transaction. They only save work: the conditional UPDATEs below enforce the limits.
+    if CouponHolding.objects.filter(user=user, coupon=coupon, count__gte=coupon.per_user_limit).exists():
+        raise ClaimRefused(_("You have already claimed this coupon."), code="limit")
+    if coupon.claimed >= coupon.quantity:
+        raise ClaimRefused(_("None left — all of them have been claimed."), code="sold_out")
+    return _claim(user=user, coupon=coupon, now=now)
+
+
+@transaction.atomic
+def _claim(*, user, coupon: Coupon, now: datetime) -> ClaimedCoupon:
     holding, _created = CouponHolding.objects.get_or_create(user=user, coupon=coupon)
     if not CouponHolding.objects.filter(pk=holding.pk, count__lt=coupon.per_user_limit).update(count=F("count") + 1):
         raise ClaimRefused(_("You have already claimed this coupon."), code="limit")

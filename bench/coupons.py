@@ -1,0 +1,77 @@
+"""Flash claim: 10,000 attempts by 32 concurrent clients on a quantity-100 coupon, through the
+claim service, against a raw conditional-UPDATE loop with the same clients on the same database."""
+
+import random
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection, connections
+from django.db.models import Count
+
+from shop.accounts.models import User
+from shop.core import clock
+from shop.core.errors import DomainError
+from shop.coupons.models import ClaimedCoupon, Coupon
+from shop.coupons.services import claim
+
+ATTEMPTS, CLIENTS, QUANTITY, SHOPPERS = 10_000, 32, 100, 3_000
+
+
+def _hammer(work) -> float:
+    """Run ATTEMPTS calls of ``work(i)`` spread over CLIENTS threads; seconds taken."""
+    per_client = ATTEMPTS // CLIENTS
+    barrier = threading.Barrier(CLIENTS + 1)
+
+    def client(c):
+        barrier.wait()
+        try:
+            for i in range(c * per_client, (c + 1) * per_client):
+                work(i)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
+def run():
+    now = clock.now()
+    User.objects.bulk_create([User(username=f"flash{i}", password="!") for i in range(SHOPPERS)], batch_size=500)
+    shoppers = list(User.objects.filter(username__startswith="flash"))
+    coupon = Coupon.objects.create(name="Flash", kind="flat", value=Decimal("10"), quantity=QUANTITY,
+                                   claim_opens_at=now - timedelta(minutes=1), claim_closes_at=now + timedelta(hours=1),
+                                   valid_days=7, status="claiming")
+    rng = random.Random(42)
+    picks = [rng.choice(shoppers) for _ in range(ATTEMPTS)]  # some shoppers try more than once
+    granted = []
+
+    def attempt(i):
+        try:
+            granted.append(claim(user=picks[i], coupon_id=coupon.pk, now=clock.now()))
+        except DomainError:
+            pass
+
+    seconds = _hammer(attempt)
+    coupon.refresh_from_db()
+    duplicates = (ClaimedCoupon.objects.filter(coupon=coupon).values("user").annotate(n=Count("id"))
+                  .filter(n__gt=1).count())
+    table = connection.ops.quote_name(Coupon._meta.db_table)
+    raw = Coupon.objects.create(name="Raw", kind="flat", value=Decimal("10"), quantity=QUANTITY,
+                                claim_opens_at=now, claim_closes_at=now + timedelta(hours=1), valid_days=7)
+
+    def raw_update(i):
+        with connections["default"].cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET claimed = claimed + 1 WHERE id = %s AND claimed < quantity", [raw.pk])
+
+    raw_seconds = _hammer(raw_update)
+    rate, raw_rate = ATTEMPTS / seconds, ATTEMPTS / raw_seconds
+    yield ("coupons: flash claim (10k tries, 32 clients)", rate, "tries/s", raw_rate, "upd/s", rate / raw_rate,
+           f"granted={coupon.claimed} (quantity {QUANTITY}), claimed rows={len(granted)}, duplicates={duplicates}")
