@@ -106,3 +106,18 @@ def test_audit_log_lists_operator_writes(operator_client, user):
     operator_client.post(url, {"direction": "grant", "asset": "gold", "amount": "2", "memo": "Prize"})
     content = operator_client.get(reverse("backoffice:audit:list")).content.decode()
     assert "wallet.grant" in content
+
+
+def test_dashboard_counts_todays_orders_and_claims(operator_client, user, make_product, cart_with, fund,
+                                                   make_coupon, give_coupon, clock):
+    from decimal import Decimal as D
+
+    from shop.checkout.services import Choices, place_order
+
+    fund(user, balance="100")
+    give_coupon(user, make_coupon())
+    line = cart_with(user, make_product(prices=["40.00"]))[0]
+    place_order(user, [line.pk], Choices(balance=D("40")), shown_payable=D("0.00"), now=clock.now())
+    content = operator_client.get(reverse("backoffice:dashboard")).content.decode()
+    assert 'data-testid="orders-today">1<' in content
+    assert "Revenue, last 30 days" in content
