@@ -233,3 +233,4 @@ ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
 ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY", "")  # PEM
 ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")  # PEM, Alipay's
 ALIPAY_SANDBOX = env_bool("ALIPAY_SANDBOX", True)
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")

@@ -32,7 +32,7 @@ def seed(*, now):
             created += 1
             coupon.status = coupon.claim_status_at(now)
             coupon.save(update_fields=["status"])
-            schedule_jobs(coupon)
+            schedule_jobs(coupon, now=now)
     return f"coupons created: {created}" + ("" if product else " (no online product for a course coupon)")
 
 

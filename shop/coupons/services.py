@@ -27,13 +27,18 @@ def new_code() -> str:
 
 
 # --- definitions ---------------------------------------------------------------------------------
-def schedule_jobs(coupon: Coupon) -> None:
-    transaction.on_commit(lambda: (
-        schedule_once(job_name("coupon", coupon.pk, "open"), "shop.coupons.tasks.sync_status",
-                      coupon.claim_opens_at, coupon.pk),
-        schedule_once(job_name("coupon", coupon.pk, "close"), "shop.coupons.tasks.sync_status",
-                      coupon.claim_closes_at, coupon.pk),
-    ))
+def schedule_jobs(coupon: Coupon, *, now: datetime) -> None:
+    """After commit: one job for each window edge still ahead (edges already passed were
+    applied when saving, and the sweeper covers anything missed)."""
+    def plan():
+        for event, when in (("open", coupon.claim_opens_at), ("close", coupon.claim_closes_at)):
+            name = job_name("coupon", coupon.pk, event)
+            if when > now:
+                schedule_once(name, "shop.coupons.tasks.sync_status", when, coupon.pk)
+            else:
+                unschedule(name)
+
+    transaction.on_commit(plan)
 
 
 @transaction.atomic
@@ -49,7 +54,7 @@ def coupon_save(*, coupon: Coupon, actor, now: datetime) -> Coupon:
     coupon.save()
     audit.record(actor=actor, action="coupon.update" if before else "coupon.create", target=coupon,
                  before=before, after=audit.snapshot(coupon, AUDIT_FIELDS))
-    schedule_jobs(coupon)
+    schedule_jobs(coupon, now=now)
     return coupon
 
 
