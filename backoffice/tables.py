@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django_filters.views import FilterView
 
 
 class BackofficeTable(tables.Table):
@@ -11,8 +12,15 @@ class BackofficeTable(tables.Table):
 
 
 class HtmxTableMixin:
-    """Full page normally; just the ``#table`` partial for htmx sort/filter/pagination."""
+    """Full page normally; just the table (``backoffice/_table.html``, root ``#table``) for
+    htmx sort/filter/pagination."""
 
     def get_template_names(self):
-        name = super().get_template_names()[0]
-        return [f"{name}#table"] if self.request.htmx else [name]
+        return ["backoffice/_table.html"] if self.request.htmx else super().get_template_names()
+
+
+
+class BackofficeListView(HtmxTableMixin, tables.SingleTableMixin, FilterView):
+    """A filtered, sortable, paginated table page; set ``area_permission`` (checked by
+    ``StaffRequiredMixin``, listed first by subclasses), ``table_class``, ``filterset_class``,
+    ``template_name`` and ``get_queryset``."""

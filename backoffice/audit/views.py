@@ -1,15 +1,13 @@
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from shop.core.models import AuditLog
 
 from ..access import StaffRequiredMixin
-from ..tables import HtmxTableMixin
+from ..tables import BackofficeListView
 from .filters import AuditFilter
 from .tables import AuditTable
 
 
-class AuditLogView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, FilterView):
+class AuditLogView(StaffRequiredMixin, BackofficeListView):
     area_permission = "core.view_auditlog"
     table_class = AuditTable
     filterset_class = AuditFilter

@@ -2,22 +2,20 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from shop.catalog import selectors, services
 from shop.catalog.forms import PolicyFormSet, ProductForm
 from shop.catalog.models import Product, ProductStatus
 
 from ..access import StaffRequiredMixin, staff_area
-from ..tables import HtmxTableMixin
+from ..tables import BackofficeListView
 from .filters import ProductFilter
 from .tables import ProductTable
 
 PERMISSION = "catalog.change_product"
 
 
-class ProductListView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, FilterView):
+class ProductListView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
     table_class = ProductTable
     filterset_class = ProductFilter

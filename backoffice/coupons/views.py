@@ -1,8 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig
 
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -11,14 +10,14 @@ from shop.coupons.forms import CouponForm
 from shop.coupons.models import Coupon
 
 from ..access import StaffRequiredMixin, staff_area
-from ..tables import HtmxTableMixin
+from ..tables import BackofficeListView
 from .filters import CouponFilter
 from .tables import ClaimedTable, CouponTable
 
 PERMISSION = "coupons.change_coupon"
 
 
-class CouponListView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, FilterView):
+class CouponListView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
     table_class = CouponTable
     filterset_class = CouponFilter
@@ -68,5 +67,5 @@ def coupon_detail(request, pk):
     now = clock.now()
     context = {"coupon": coupon, "table": table, "state": coupon.claim_status_at(now),
                "editable": not coupon.is_deleted and coupon.claim_status_at(now) == "not_started"}
-    template = "backoffice/coupons/detail.html#table" if request.htmx else "backoffice/coupons/detail.html"
+    template = "backoffice/_table.html" if request.htmx else "backoffice/coupons/detail.html"
     return render(request, template, context)

@@ -1,18 +1,15 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shop.orders.models import Enrollment, EnrollmentStatus, Order, OrderStatus
 
+from ..filters import CreatedBetweenFilterSet
 
-class OrderFilter(django_filters.FilterSet):
+
+class OrderFilter(CreatedBetweenFilterSet):
     number = django_filters.CharFilter(lookup_expr="icontains", label=_("Order number"))
     user = django_filters.CharFilter(field_name="user__username", lookup_expr="icontains", label=_("Shopper"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Status"))
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"),
-                                      widget=forms.DateInput(attrs={"type": "date"}))
-    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"),
-                                      widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
         model = Order

@@ -5,8 +5,6 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from shop.core import audit, clock
 from shop.core.errors import DomainError
@@ -15,7 +13,7 @@ from shop.orders.models import Enrollment, Order
 from shop.payments.models import NotificationLog
 
 from ..access import StaffRequiredMixin, staff_area
-from ..tables import HtmxTableMixin
+from ..tables import BackofficeListView
 from .filters import EnrollmentFilter, OrderFilter
 from .forms import MentorForm
 from .tables import EnrollmentTable, OrderTable
@@ -23,7 +21,7 @@ from .tables import EnrollmentTable, OrderTable
 PERMISSION = "orders.change_order"
 
 
-class OrderListView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, FilterView):
+class OrderListView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
     table_class = OrderTable
     filterset_class = OrderFilter
@@ -90,7 +88,7 @@ def order_refund_decision(request, number):
     return redirect("backoffice:orders:detail", number=number)
 
 
-class EnrollmentListView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, FilterView):
+class EnrollmentListView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
     table_class = EnrollmentTable
     filterset_class = EnrollmentFilter

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.accounts.models import User
 from shop.wallet.models import Asset, EntryKind, LedgerEntry
 
-from ..filters import AnyYesNo
+from ..filters import AnyYesNo, CreatedBetweenFilterSet
 
 
 class WalletFilter(django_filters.FilterSet):
@@ -27,13 +27,9 @@ class WalletFilter(django_filters.FilterSet):
         )
 
 
-class LedgerFilter(django_filters.FilterSet):
+class LedgerFilter(CreatedBetweenFilterSet):
     asset = django_filters.ChoiceFilter(choices=Asset.choices, label=_("Asset"))
     kind = django_filters.ChoiceFilter(choices=EntryKind.choices, label=_("Kind"))
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"),
-                                      widget=forms.DateInput(attrs={"type": "date"}))
-    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"),
-                                      widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
         model = LedgerEntry

@@ -1,8 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from shop.accounts.models import User
 from shop.core.errors import DomainError
@@ -11,7 +9,7 @@ from shop.wallet.selectors import ledger_for
 from shop.wallet.services import operator_adjust, wallet_of
 
 from ..access import StaffRequiredMixin
-from ..tables import HtmxTableMixin
+from ..tables import BackofficeListView
 from .filters import LedgerFilter, WalletFilter
 from .forms import AdjustForm
 from .tables import LedgerTable, WalletTable
@@ -19,7 +17,7 @@ from .tables import LedgerTable, WalletTable
 PERMISSION = "wallet.change_wallet"
 
 
-class WalletListView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, FilterView):
+class WalletListView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
     table_class = WalletTable
     filterset_class = WalletFilter
@@ -29,7 +27,7 @@ class WalletListView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, Filte
         return User.objects.select_related("wallet")
 
 
-class WalletDetailView(StaffRequiredMixin, HtmxTableMixin, SingleTableMixin, FilterView):
+class WalletDetailView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
     table_class = LedgerTable
     filterset_class = LedgerFilter

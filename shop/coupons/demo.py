@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from shop.catalog.models import Product
 
-from .models import ClaimStatus, Coupon, CouponKind, CouponScope
+from .models import Coupon, CouponKind, CouponScope
 from .services import schedule_jobs
 
 

@@ -9,8 +9,10 @@ def _fail_fast(page):
 
 @pytest.fixture
 def login(page, live_server):
-    def login(username: str, password: str):
-        page.goto(f"{live_server.url}/accounts/login/")
+    """``login(username, password, page=page, next="/")`` through the log-in form."""
+
+    def login(username: str, password: str, *, page=page, next: str = ""):
+        page.goto(f"{live_server.url}/accounts/login/" + (f"?next={next}" if next else ""))
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()

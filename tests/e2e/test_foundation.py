@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_signup_wallet_and_operator_grant(page, live_server, operator, browser):
+def test_signup_wallet_and_operator_grant(page, live_server, operator, browser, login):
     # A new shopper signs up and sees an empty wallet.
     page.goto(f"{live_server.url}/accounts/signup/")
     page.get_by_label("Username").fill("carol")
@@ -20,10 +20,7 @@ def test_signup_wallet_and_operator_grant(page, live_server, operator, browser):
     # An operator, in another browser context, finds carol and grants balance.
     ops = browser.new_context(viewport={"width": 1280, "height": 900})
     op = ops.new_page()
-    op.goto(f"{live_server.url}/accounts/login/?next=/backoffice/")
-    op.get_by_label("Username").fill("op")
-    op.get_by_label("Password").fill("pw-secret-123")
-    op.get_by_role("button", name="Log in").click()
+    login("op", "pw-secret-123", page=op, next="/backoffice/")
     op.get_by_role("link", name="Wallets").click()
     op.get_by_label("Find a shopper").fill("carol")
     op.get_by_role("link", name="carol").click()

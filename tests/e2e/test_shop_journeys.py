@@ -19,11 +19,8 @@ def _add_to_cart(page, live_server, product, plan_index=0):
     expect(page).to_have_url(re.compile(r"/cart/$"))
 
 
-def test_operator_creates_a_course_and_a_shopper_finds_it(page, live_server, operator, browser):
-    page.goto(f"{live_server.url}/accounts/login/?next=/backoffice/catalog/new/")
-    page.get_by_label("Username").fill("op")
-    page.get_by_label("Password").fill("pw-secret-123")
-    page.get_by_role("button", name="Log in").click()
+def test_operator_creates_a_course_and_a_shopper_finds_it(page, live_server, operator, browser, login):
+    login("op", "pw-secret-123", next="/backoffice/catalog/new/")
     page.get_by_label("Title").fill("Rust for Pythonistas")
     page.get_by_label("Summary").fill("Ownership without tears.")
     page.get_by_label("Status").select_option("online")
@@ -56,10 +53,7 @@ def test_operator_creates_coupon_shopper_claims_it_once(page, live_server, opera
 
     now = timezone.localtime(clock.now())
     ops = browser.new_context().new_page()
-    ops.goto(f"{live_server.url}/accounts/login/?next=/backoffice/coupons/new/")
-    ops.get_by_label("Username").fill("op")
-    ops.get_by_label("Password").fill("pw-secret-123")
-    ops.get_by_role("button", name="Log in").click()
+    login("op", "pw-secret-123", page=ops, next="/backoffice/coupons/new/")
     ops.get_by_label("Name").fill("Launch ¥15")
     ops.get_by_label("Type").select_option("flat")
     ops.get_by_label("Value").fill("15")
