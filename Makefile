@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/bazaar
 
-.PHONY: run test test-postgres install chromium bench lock messages clean
+.PHONY: run test test-postgres lint install bench lock messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Bazaar needs Python >= 3.11 on PATH."; exit 1; }
@@ -26,9 +26,13 @@ run: install
 	bin/run-demo
 
 ## test: set everything up and run the whole suite (unit, view, browser) on SQLite
-test: install
+test: install lint
 	bin/ensure-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: pyflakes-level errors, bugbear and import order (ruff)
+lint: install
+	$(PY) -m ruff check .
 
 ## test-postgres: the same suite against PostgreSQL (real row locks; concurrency tests run)
 test-postgres: install

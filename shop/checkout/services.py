@@ -21,8 +21,8 @@ from shop.coupons import services as coupon_services
 from shop.coupons.models import CouponScope
 from shop.orders import services as order_services
 from shop.orders.models import Order, OrderLine, OrderStatus, PaymentMethod
-from shop.wallet.models import EntryKind
 from shop.wallet import selectors as wallet_selectors
+from shop.wallet.models import EntryKind
 from shop.wallet.services import debit
 
 from .pricing import LineInput, Quote, quote

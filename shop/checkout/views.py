@@ -12,7 +12,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from shop.core import clock
 from shop.core.errors import DomainError
 from shop.core.money import ZERO
-
 from shop.payments.views import gateway_url
 
 from . import services
@@ -36,7 +35,7 @@ def _form(request, data):
 
 def _render(request, form, settlement, *, template="checkout/checkout.html", status=200, error=None):
     context = {"form": form, "settlement": settlement, "error": error, "rows": form.rows(),
-               "lines": list(zip(form.cart_lines, settlement.quote.lines)),
+               "lines": list(zip(form.cart_lines, settlement.quote.lines, strict=True)),
                "order_minutes": settings.BAZAAR_ORDER_PAYMENT_MINUTES}
     return render(request, template, context, status=status)
 

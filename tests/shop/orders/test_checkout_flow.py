@@ -11,8 +11,8 @@ from shop.coupons.models import ClaimedCoupon
 from shop.orders.models import Enrollment, Order, OrderEvent
 from shop.orders.services import approve_refund, cancel, reject_refund, request_refund, time_out
 from shop.orders.tasks import apply_due
-from shop.payments.gateways.sandbox import SandboxGateway
 from shop.payments.gateways.base import PaymentRequest
+from shop.payments.gateways.sandbox import SandboxGateway
 from shop.payments.models import GatewayEvent, GatewayRefund, NotificationLog
 from shop.payments.services import handle_notification
 from shop.wallet.models import LedgerEntry, Wallet
