@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -49,6 +50,8 @@ def order_detail(request, number):
         "now": now,
     }
     if request.htmx and request.GET.get("poll"):
+        if order.status != OrderStatus.PENDING:  # settled: reload the whole page (history, buttons)
+            return HttpResponseClientRefresh()
         return render(request, "orders/detail.html#order-status", context)
     return render(request, "orders/detail.html", context)
 

@@ -296,6 +296,8 @@ def test_order_pages_and_cancel(shopper_client, user, make_product, cart_with, c
     shopper_client.post(reverse("orders:cancel", args=[order.number]))
     order.refresh_from_db()
     assert order.status == "cancelled"
+    settled = shopper_client.get(reverse("orders:detail", args=[order.number]) + "?poll=1", HTTP_HX_REQUEST="true")
+    assert settled["HX-Refresh"] == "true"
     again = shopper_client.post(reverse("payments:pay", args=[order.number]))
     assert again.status_code == 302 and again["Location"] == order.get_absolute_url()
 
