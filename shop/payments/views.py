@@ -53,7 +53,10 @@ def _sandbox_request(token):
 
 def sandbox_cashier(request, token):
     """The built-in cashier: **Pay** or **Fail**. It notifies the shop asynchronously (signed,
-    like a real gateway) and sends the browser back to the shop's return URL."""
+    like a real gateway) and sends the browser back to the shop's return URL. It exists only
+    while the sandbox is the configured gateway."""
+    if get_gateway().name != "sandbox":
+        raise Http404
     payment = _sandbox_request(token)
     if request.method == "POST":
         paid = request.POST.get("outcome") == "pay"
@@ -67,10 +70,9 @@ def sandbox_cashier(request, token):
 @require_POST
 def notify(request, gateway):
     """Asynchronous notifications from a gateway (server to server)."""
-    try:
-        gw = get_gateway(gateway)
-    except (KeyError, ValueError):
-        raise Http404 from None
+    gw = get_gateway()
+    if gateway != gw.name:  # only the configured gateway may notify
+        raise Http404
     if not request.POST:
         return HttpResponseBadRequest("empty notification")
     ack, _row = services.handle_notification(gw.name, request.POST.dict())

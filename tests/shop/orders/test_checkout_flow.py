@@ -309,3 +309,15 @@ def test_notify_endpoint_verifies_and_acks(client, user, make_product, cart_with
     ok = client.post(reverse("payments:notify", args=["sandbox"]), fields)
     assert ok.status_code == 200 and ok.content == b"success"
     assert client.post(reverse("payments:notify", args=["nope"]), fields).status_code == 404
+
+
+def test_sandbox_is_closed_when_another_gateway_is_configured(client, user, make_product, cart_with, clock, settings):
+    order = _place(user, cart_with(user, make_product()), now=clock.now())
+    request = PaymentRequest(order.number, order.payable, "s", "/", "/")
+    url = SandboxGateway().start(request)
+    fields = SandboxGateway().build_notification(request, paid=True)
+    settings.BAZAAR_PAYMENT_GATEWAY = "alipay"
+    assert client.get(url).status_code == 404
+    assert client.post(reverse("payments:notify", args=["sandbox"]), fields).status_code == 404
+    order.refresh_from_db()
+    assert order.status == "pending"
