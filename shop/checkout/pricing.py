@@ -9,7 +9,7 @@ allocated share; every other step is exact on cents.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -61,9 +61,6 @@ class Quote:
     payable: Decimal
     balance_clamped: bool
     notices: tuple[str, ...]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def discount(amount: Decimal, coupon: CouponTerms) -> tuple[Decimal, str | None]:

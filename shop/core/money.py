@@ -19,6 +19,3 @@ def to_money(value) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
-
-def round_money(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)

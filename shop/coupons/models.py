@@ -175,11 +175,6 @@ class ClaimedCoupon(models.Model):
     def is_usable(self, now: datetime) -> bool:
         return self.status == ClaimedStatus.UNUSED and self.valid_from <= now < self.valid_until
 
-    def status_at(self, now: datetime) -> str:
-        if self.status == ClaimedStatus.UNUSED and now >= self.valid_until:
-            return ClaimedStatus.EXPIRED
-        return self.status
-
     @property
     def order_number(self) -> str:
         return self.order_ref.removeprefix("order:")

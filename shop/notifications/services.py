@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django_q.tasks import async_task
 
 from shop.core import clock
@@ -66,6 +65,5 @@ def unread_count(user) -> int:
     return visible(user).filter(read_at__isnull=True).count()
 
 
-def mark_all_read(user) -> int:
-    now = clock.now()
-    return visible(user, now).filter(Q(read_at__isnull=True)).update(read_at=now)
+def mark_read(user, ids) -> int:
+    return visible(user).filter(pk__in=list(ids), read_at__isnull=True).update(read_at=clock.now())

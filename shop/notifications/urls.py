@@ -7,5 +7,4 @@ app_name = "notifications"
 urlpatterns = [
     path("me/notifications/", views.inbox, name="inbox"),
     path("me/notifications/bell/", views.bell, name="bell"),
-    path("me/notifications/read/", views.mark_all_read, name="mark_all_read"),
 ]

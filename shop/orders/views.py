@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -112,6 +111,3 @@ def degree_registration(request, pk):
         return redirect("orders:courses")
     return render(request, "orders/registration.html", {"form": form, "enrollment": enrollment})
 
-
-def return_url(request, order):
-    return request.build_absolute_uri(reverse("orders:detail", args=[order.number]) + "?returned=1")

@@ -52,11 +52,6 @@ def unschedule(name: str) -> int:
     return deleted
 
 
-def unschedule_prefix(prefix: str) -> int:
-    deleted, _ = Schedule.objects.filter(name__startswith=prefix).delete()
-    return deleted
-
-
 def ensure_sweeper(using: str = "default") -> Schedule:
     """Register the per-minute sweeper exactly once (idempotent; safe on every migrate)."""
     with transaction.atomic(using=using):
