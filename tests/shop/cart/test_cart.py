@@ -119,3 +119,20 @@ def test_concurrent_adds_of_one_product_make_one_line(run_concurrently, make_use
     results, errors = run_concurrently(lambda i: add(cart, course, policies[i % 3].pk), 20)
     assert not [e for e in errors if e]
     assert CartLine.objects.filter(cart=cart).count() == 1
+
+
+def test_sweeper_forgets_stale_anonymous_carts(user, make_product, clock):
+    from datetime import timedelta
+
+    from shop.cart.tasks import apply_due
+
+    course = make_product()
+    old, fresh = Cart.objects.create(session_key="old"), Cart.objects.create(session_key="fresh")
+    Cart.objects.create(user=user)
+    add(old, course, course.policies.first().pk)
+    Cart.objects.filter(pk=old.pk).update(updated_at=clock.now() - timedelta(days=40))
+    CartLine.objects.filter(cart=old).update(added_at=clock.now() - timedelta(days=40))
+    add(fresh, course, course.policies.first().pk)
+    Cart.objects.filter(pk=fresh.pk).update(updated_at=clock.now() - timedelta(days=40))
+    apply_due(clock.now())
+    assert set(Cart.objects.values_list("session_key", flat=True)) == {"fresh", None}
