@@ -1,5 +1,7 @@
-"""Flash claim: 10,000 attempts by 32 concurrent clients on a quantity-100 coupon, through the
-claim service, against a raw conditional-UPDATE loop with the same clients on the same database."""
+"""Flash claim: 10,000 attempts by 32 concurrent clients (threads, own connections) on a
+quantity-100 coupon, through the claim service, against a raw conditional-UPDATE loop with the
+same clients on the same database. Exits non-zero if a limit was broken (more than the quantity
+granted, or a shopper holding two)."""
 
 import random
 import threading
@@ -72,6 +74,10 @@ def run():
             cursor.execute(f"UPDATE {table} SET claimed = claimed + 1 WHERE id = %s AND claimed < quantity", [raw.pk])
 
     raw_seconds = _hammer(raw_update)
+    raw.refresh_from_db()
+    if coupon.claimed != QUANTITY or len(granted) != QUANTITY or duplicates or raw.claimed != QUANTITY:
+        raise SystemExit(f"flash claim broke a limit: granted={coupon.claimed} rows={len(granted)} "
+                         f"duplicates={duplicates} raw={raw.claimed} (quantity {QUANTITY})")
     rate, raw_rate = ATTEMPTS / seconds, ATTEMPTS / raw_seconds
     yield ("coupons: flash claim (10k tries, 32 clients)", rate, "tries/s", raw_rate, "upd/s", rate / raw_rate,
            f"granted={coupon.claimed} (quantity {QUANTITY}), claimed rows={len(granted)}, duplicates={duplicates}")

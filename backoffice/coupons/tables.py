@@ -1,8 +1,11 @@
 import django_tables2 as tables
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from shop.coupons.models import ClaimedCoupon, Coupon
+from shop.coupons.models import ClaimedCoupon, ClaimedStatus, Coupon
 
 from ..tables import BackofficeTable
 
@@ -15,7 +18,8 @@ class CouponTable(BackofficeTable):
     name = tables.Column(verbose_name=_("Name"), linkify=("backoffice:coupons:detail", [tables.A("pk")]))
     scope = tables.Column(verbose_name=_("Scope"))
     value = tables.Column(verbose_name=_("Value"), accessor="kind", orderable=False)
-    remaining = tables.Column(verbose_name=_("Remaining"), accessor="claimed", attrs={"td": {"class": "text-nowrap"}})
+    remaining = tables.Column(verbose_name=_("Remaining"), accessor="remaining_count", order_by="remaining_count",
+                              attrs={"td": {"class": "text-nowrap"}})
     window = tables.Column(verbose_name=_("Claim window"), accessor="claim_opens_at", attrs={"td": {"class": "small text-nowrap"}})
     status = tables.Column(verbose_name=_("Status"), accessor="claim_opens_at", orderable=False)
     actions = tables.Column(verbose_name="", accessor="pk", orderable=False, attrs={"td": {"class": "text-end text-nowrap"}})
@@ -36,10 +40,12 @@ class CouponTable(BackofficeTable):
         return record.headline
 
     def render_remaining(self, record):
-        return f"{record.remaining}/{record.quantity}"
+        return format_html('<span class="tabular">{}/{}</span>', record.remaining, record.quantity)
 
     def render_window(self, record):
-        return f"{record.claim_opens_at:%Y-%m-%d %H:%M} → {record.claim_closes_at:%Y-%m-%d %H:%M}"
+        opens, closes = timezone.localtime(record.claim_opens_at), timezone.localtime(record.claim_closes_at)
+        return format_html("{}<br><span class=\"text-secondary\">→ {}</span>", f"{opens:%Y-%m-%d %H:%M}",
+                           f"{closes:%Y-%m-%d %H:%M}")
 
     def render_status(self, record):
         return render_to_string("backoffice/coupons/_status.html", {"state": record.claim_status_at(self.now)})
@@ -61,3 +67,16 @@ class ClaimedTable(BackofficeTable):
         model = ClaimedCoupon
         fields = ["code", "user", "claimed_at", "valid_until", "status", "order_ref"]
         order_by = ["-claimed_at"]
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+    def render_status(self, record):
+        status = record.status_at(self.now) if self.now else record.status
+        css = {"unused": "text-bg-success", "used": "text-bg-primary"}.get(status, "text-bg-light border")
+        return format_html('<span class="badge {}">{}</span>', css, ClaimedStatus(status).label)
+
+    def render_order_ref(self, record):
+        return format_html('<a href="{}">{}</a>', reverse("backoffice:orders:detail", args=[record.order_number]),
+                           record.order_number)

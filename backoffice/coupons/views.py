@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
@@ -24,7 +25,8 @@ class CouponListView(StaffRequiredMixin, BackofficeListView):
     template_name = "backoffice/coupons/list.html"
 
     def get_queryset(self):
-        return Coupon.objects.alive().select_related("product")
+        return Coupon.objects.alive().select_related("product").annotate(
+            remaining_count=F("quantity") - F("claimed"))
 
     def get_table_kwargs(self):
         return {"now": clock.now()}
@@ -41,6 +43,9 @@ def coupon_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.coupon_save(coupon=form.save(commit=False), actor=request.user, now=now)
+        except services.InvalidCoupon as exc:
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -62,9 +67,9 @@ def coupon_delete(request, pk):
 @staff_area(PERMISSION)
 def coupon_detail(request, pk):
     coupon = get_object_or_404(Coupon.objects.select_related("product"), pk=pk)
-    table = ClaimedTable(coupon.claims.select_related("user"))
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
     now = clock.now()
+    table = ClaimedTable(coupon.claims.select_related("user"), now=now)
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
     context = {"coupon": coupon, "table": table, "state": coupon.claim_status_at(now),
                "editable": not coupon.is_deleted and coupon.claim_status_at(now) == "not_started"}
     template = "backoffice/_table.html" if request.htmx else "backoffice/coupons/detail.html"

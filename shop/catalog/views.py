@@ -1,28 +1,59 @@
+"""Storefront catalogue: the course list (an htmx partial when filtered) and a course page."""
+
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from . import selectors
 from .models import Product, ProductKind
 
+PER_PAGE = 12
+PREVIEW_PERMISSION = "catalog.change_product"
+
 
 def product_list(request):
-    q = request.GET.get("q", "").strip()[:100]
+    q = " ".join(request.GET.get("q", "").split())[:100]
     kind = request.GET.get("kind", "")
     kind = kind if kind in ProductKind.values else ""
-    sort = request.GET.get("sort", "new")
-    sort = sort if sort in selectors.SORTS else "new"
-    page = Paginator(selectors.product_list(q=q, kind=kind, sort=sort), 12).get_page(request.GET.get("page"))
-    extra = "&".join(f"{k}={v}" for k, v in (("q", q), ("kind", kind), ("sort", sort)) if v)
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+    products = selectors.product_list(q=q, kind=kind, sort=sort)
+    page = Paginator(products, PER_PAGE).get_page(request.GET.get("page"))
+    extra = urlencode([(key, value) for key, value in (("q", q), ("kind", kind), ("sort", sort))
+                       if value and not (key == "sort" and value == selectors.DEFAULT_SORT)])
     context = {"page": page, "q": q, "kind": kind, "sort": sort, "kinds": ProductKind.choices, "extra": extra}
-    return render(request, "catalog/list.html#product-list" if request.htmx else "catalog/list.html", context)
+    template = "catalog/list.html#product-list" if request.htmx and not request.htmx.history_restore_request \
+        else "catalog/list.html"
+    return render(request, template, context)
 
 
-def product_detail(request, slug):
+def can_preview(user) -> bool:
+    return user.is_staff and user.has_perm(PREVIEW_PERMISSION)
+
+
+def _visible_product(request, slug) -> Product:
     try:
         product = selectors.product_detail(slug)
     except Product.DoesNotExist:
         raise Http404 from None
-    if not product.is_online and not request.user.is_staff:
+    if not product.is_online and not can_preview(request.user):
         raise Http404
+    return product
+
+
+def product_detail(request, slug):
+    product = _visible_product(request, slug)
     return render(request, "catalog/detail.html", {"product": product, "policies": product.active_policies_list})
+
+
+@require_POST
+def add_to_cart_stub(request, slug):
+    """Stand-in for ``cart:add`` while the cart is not there: the course page posts here only
+    when ``cart:add`` does not resolve."""
+    product = _visible_product(request, slug)
+    messages.info(request, _("The cart is coming soon."))
+    return redirect(product.get_absolute_url())

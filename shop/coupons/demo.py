@@ -8,23 +8,28 @@ from .services import schedule_jobs
 
 
 def seed(*, now):
+    """Two coupons claiming now (a global one, and one bound to an online course if there is
+    any), a percent one, and one whose claim opens in two days. Idempotent by name."""
     product = Product.objects.online().filter(slug="python-data-analysis").first() or Product.objects.online().first()
+    hour, day = timedelta(hours=1), timedelta(days=1)
     specs = [
-        {"name": "Welcome ¥30 off ¥199", "kind": CouponKind.THRESHOLD, "value": Decimal("30"), "min_spend": Decimal("199"),
-         "scope": CouponScope.GLOBAL, "quantity": 500, "claim_opens_at": now - timedelta(days=1),
-         "claim_closes_at": now + timedelta(days=30), "valid_days": 30},
-        {"name": "Weekend 15% off", "kind": CouponKind.PERCENT, "off_percent": 85, "scope": CouponScope.GLOBAL,
-         "quantity": 200, "claim_opens_at": now - timedelta(hours=2), "claim_closes_at": now + timedelta(days=3),
-         "valid_from": now - timedelta(hours=2), "valid_until": now + timedelta(days=14)},
-        {"name": "Holiday special ¥50 off", "kind": CouponKind.FLAT, "value": Decimal("50"), "scope": CouponScope.GLOBAL,
-         "quantity": 100, "claim_opens_at": now + timedelta(days=2), "claim_closes_at": now + timedelta(days=9),
-         "valid_days": 14},
+        {"name": "Welcome ¥30 off ¥199", "description": "For any order of ¥199 or more.",
+         "kind": CouponKind.THRESHOLD, "value": Decimal("30"), "min_spend": Decimal("199"),
+         "scope": CouponScope.GLOBAL, "quantity": 500,
+         "claim_opens_at": now - day, "claim_closes_at": now + 30 * day, "valid_days": 30},
+        {"name": "Weekend 15% off", "description": "Pay 85% of any order this weekend.",
+         "kind": CouponKind.PERCENT, "off_percent": 85, "scope": CouponScope.GLOBAL, "quantity": 200,
+         "claim_opens_at": now - 2 * hour, "claim_closes_at": now + 3 * day,
+         "valid_from": now - 2 * hour, "valid_until": now + 14 * day},
+        {"name": "Holiday special ¥50 off", "description": "Opens in two days — set a reminder.",
+         "kind": CouponKind.FLAT, "value": Decimal("50"), "scope": CouponScope.GLOBAL, "quantity": 100,
+         "claim_opens_at": now + 2 * day, "claim_closes_at": now + 9 * day, "valid_days": 14},
     ]
     if product:
-        specs.insert(1, {"name": f"¥20 off {product.title}", "kind": CouponKind.FLAT, "value": Decimal("20"),
-                         "scope": CouponScope.PRODUCT, "product": product, "quantity": 50,
-                         "claim_opens_at": now - timedelta(days=1), "claim_closes_at": now + timedelta(days=10),
-                         "valid_days": 20})
+        specs.insert(1, {"name": f"¥20 off {product.title}", "description": "Only for this course.",
+                         "kind": CouponKind.FLAT, "value": Decimal("20"), "scope": CouponScope.PRODUCT,
+                         "product": product, "quantity": 50,
+                         "claim_opens_at": now - day, "claim_closes_at": now + 10 * day, "valid_days": 20})
     created = 0
     for spec in specs:
         coupon, made = Coupon.objects.get_or_create(name=spec["name"], defaults=spec)

@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.catalog.models import Product
 
-from .models import Coupon, CouponKind, CouponScope
+from . import rules
+from .models import Coupon
 
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class CouponForm(forms.ModelForm):
-    VALIDITY_FIXED, VALIDITY_DAYS = "fixed", "days"
+    VALIDITY_FIXED, VALIDITY_DAYS = rules.FIXED, rules.DAYS
     validity = forms.ChoiceField(
         label=_("Validity"), widget=forms.RadioSelect,
         choices=[(VALIDITY_FIXED, _("Fixed dates")), (VALIDITY_DAYS, _("A number of days after claiming"))],
@@ -49,50 +50,8 @@ class CouponForm(forms.ModelForm):
         )
 
     def clean(self):
-        data = super().clean()
-        kind, value = data.get("kind"), data.get("value")
-        if kind in (CouponKind.FLAT, CouponKind.THRESHOLD):
-            if value is None or value <= 0:
-                self.add_error("value", _("Enter a value greater than zero."))
-            data["off_percent"] = None
-        if kind == CouponKind.THRESHOLD:
-            min_spend = data.get("min_spend")
-            if min_spend is None:
-                self.add_error("min_spend", _("A spend-and-save coupon needs a minimum spend."))
-            elif value is not None and min_spend <= value:
-                self.add_error("min_spend", _("The minimum spend must be greater than the value."))
-        elif kind:
-            data["min_spend"] = None
-        if kind == CouponKind.PERCENT:
-            off = data.get("off_percent")
-            if off is None or not 1 <= off <= 99:
-                self.add_error("off_percent", _("Enter a percentage from 1 to 99."))
-            data["value"] = 0
-        scope = data.get("scope")
-        if scope == CouponScope.PRODUCT and not data.get("product"):
-            self.add_error("product", _("Choose the course this coupon is for."))
-        elif scope == CouponScope.SESSION:
-            self.add_error("scope", _("Auction sessions are not available yet."))
-        elif scope == CouponScope.GLOBAL:
-            data["product"] = None
-        for name in ("quantity", "per_user_limit"):
-            if data.get(name) is not None and data[name] < 1:
-                self.add_error(name, _("Enter a whole number of at least 1."))
-        opens, closes = data.get("claim_opens_at"), data.get("claim_closes_at")
-        if opens and closes and closes < opens:
-            self.add_error("claim_closes_at", _("Claiming must close after it opens."))
-        if data.get("validity") == self.VALIDITY_DAYS:
-            days = data.get("valid_days")
-            if not days:
-                self.add_error("valid_days", _("Enter a number of days greater than zero."))
-            data["valid_from"] = data["valid_until"] = None
-        elif data.get("validity") == self.VALIDITY_FIXED:
-            start, end = data.get("valid_from"), data.get("valid_until")
-            if not start:
-                self.add_error("valid_from", _("Enter when the coupon can first be used."))
-            if not end:
-                self.add_error("valid_until", _("Enter when the coupon stops being valid."))
-            if start and end and end <= start:
-                self.add_error("valid_until", _("The end of validity must be after its start."))
-            data["valid_days"] = None
+        data = rules.normalized(super().clean())
+        for field, message in rules.definition_errors(data).items():
+            if field not in self.errors:
+                self.add_error(field, message)
         return data

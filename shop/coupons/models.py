@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -75,11 +76,29 @@ class Coupon(models.Model):
     class Meta:
         ordering = ["-claim_opens_at", "-id"]
         indexes = [models.Index(fields=["is_deleted", "claim_opens_at"])]
+        # The last line behind ``rules.definition_errors`` (which gives the words). NULL makes a
+        # CHECK pass, hence the explicit ``__isnull=False`` terms.
         constraints = [
             models.CheckConstraint(condition=Q(claimed__lte=F("quantity")), name="coupon_not_over_claimed"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="coupon_quantity_positive"),
             models.CheckConstraint(condition=Q(per_user_limit__gt=0), name="coupon_limit_positive"),
             models.CheckConstraint(condition=Q(claim_closes_at__gte=F("claim_opens_at")), name="coupon_window_ordered"),
+            models.CheckConstraint(
+                condition=Q(kind=CouponKind.FLAT, value__gt=0)
+                | Q(kind=CouponKind.THRESHOLD, value__gt=0, min_spend__isnull=False, min_spend__gt=F("value"))
+                | Q(kind=CouponKind.PERCENT, off_percent__isnull=False, off_percent__gte=1, off_percent__lte=99),
+                name="coupon_value_fits_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope=CouponScope.PRODUCT, product__isnull=False) | ~Q(scope=CouponScope.PRODUCT)
+                & Q(product__isnull=True),
+                name="coupon_product_iff_product_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_days__isnull=False, valid_days__gt=0, valid_from__isnull=True, valid_until__isnull=True)
+                | Q(valid_days__isnull=True, valid_from__isnull=False, valid_until__gt=F("valid_from")),
+                name="coupon_validity_days_or_dates",
+            ),
         ]
         verbose_name = _("coupon")
         verbose_name_plural = _("coupons")
@@ -108,12 +127,31 @@ class Coupon(models.Model):
     def headline(self) -> str:
         """What the coupon gives, in words: "¥20 off", "¥30 off orders over ¥199", "21% off"."""
         symbol = settings.BAZAAR_CURRENCY_SYMBOL
-        if self.kind == CouponKind.PERCENT:
-            return _("%(off)s%% off") % {"off": 100 - (self.off_percent or 100)}
         if self.kind == CouponKind.THRESHOLD:
             return _("%(s)s%(value)s off orders over %(s)s%(min)s") % {
                 "s": symbol, "value": _plain(self.value), "min": _plain(self.min_spend)}
-        return _("%(s)s%(value)s off") % {"s": symbol, "value": _plain(self.value)}
+        return self.amount_text
+
+    @property
+    def amount_text(self) -> str:
+        """The big figure on a ticket: "¥20 off", "21% off"."""
+        if self.kind == CouponKind.PERCENT:
+            return _("%(off)s%% off") % {"off": 100 - (self.off_percent or 100)}
+        return _("%(s)s%(value)s off") % {"s": settings.BAZAAR_CURRENCY_SYMBOL, "value": _plain(self.value)}
+
+    @property
+    def condition_text(self) -> str:
+        """What the shopper pays, under the figure: "orders over ¥199", "you pay 79%", "no minimum"."""
+        if self.kind == CouponKind.PERCENT:
+            return _("you pay %(pay)s%%") % {"pay": self.off_percent}
+        if self.kind == CouponKind.THRESHOLD:
+            return _("on orders over %(s)s%(min)s") % {"s": settings.BAZAAR_CURRENCY_SYMBOL,
+                                                      "min": _plain(self.min_spend)}
+        return _("no minimum spend")
+
+    @property
+    def claimed_percent(self) -> int:
+        return round(100 * self.claimed / self.quantity) if self.quantity else 100
 
     @property
     def scope_text(self) -> str:
@@ -123,9 +161,28 @@ class Coupon(models.Model):
             return _("Any order")
         return self.get_scope_display()
 
-    def terms(self, ref: str = "") -> CouponTerms:
+    def pricing_terms(self, ref: str = "") -> CouponTerms:
         return CouponTerms(kind=self.kind, value=self.value, off_percent=self.off_percent,
                            min_spend=self.min_spend, ref=ref, name=self.name)
+
+    def terms(self) -> Terms:
+        return Terms(kind=self.kind, value=self.value, off_percent=self.off_percent, min_spend=self.min_spend,
+                     scope=self.scope, product_id=self.product_id)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a claimed coupon does and where it applies, as plain data (no ORM) for pricing:
+    ``kind`` flat / threshold / percent; ``value`` off (flat, threshold); ``off_percent`` what
+    the shopper pays (percent, 1–99); ``min_spend`` (threshold); ``scope`` global / product /
+    session and ``product_id`` (product scope)."""
+
+    kind: str
+    value: Decimal
+    off_percent: int | None
+    min_spend: Decimal | None
+    scope: str
+    product_id: int | None
 
 
 def _plain(amount) -> str:
@@ -153,6 +210,21 @@ class ClaimedStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class ClaimedCouponQuerySet(models.QuerySet):
+    def usable_for(self, user, now: datetime):
+        """``user``'s coupons that can be used at ``now``: unused and inside their validity, read
+        against the clock (an unused row past its valid-until is never usable, swept or not)."""
+        return self.filter(user=user, status=ClaimedStatus.UNUSED, valid_from__lte=now, valid_until__gt=now)
+
+    def in_tab(self, tab: str, now: datetime):
+        """My-coupons tabs by the clock: unused (still valid or not yet valid) / used / expired."""
+        if tab == ClaimedStatus.USED:
+            return self.filter(status=ClaimedStatus.USED)
+        if tab == ClaimedStatus.EXPIRED:
+            return self.filter(Q(status=ClaimedStatus.EXPIRED) | Q(status=ClaimedStatus.UNUSED, valid_until__lte=now))
+        return self.filter(status=ClaimedStatus.UNUSED, valid_until__gt=now)
+
+
 class ClaimedCoupon(models.Model):
     coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="claims")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coupons")
@@ -162,11 +234,23 @@ class ClaimedCoupon(models.Model):
     valid_until = models.DateTimeField(_("valid until"))
     status = models.CharField(_("status"), max_length=10, choices=ClaimedStatus.choices, default=ClaimedStatus.UNUSED)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    # The order that used it ("order:<number>"); a plain reference so that coupons do not depend
+    # on orders (orders point at their claimed coupons with foreign keys).
     order_ref = models.CharField(_("order"), max_length=40, blank=True)
+
+    objects = ClaimedCouponQuerySet.as_manager()
 
     class Meta:
         ordering = ["valid_until", "id"]
         indexes = [models.Index(fields=["user", "status", "valid_until"]), models.Index(fields=["status", "valid_until"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_until__gt=F("valid_from")), name="claimed_validity_ordered"),
+            models.CheckConstraint(
+                condition=Q(status=ClaimedStatus.USED, used_at__isnull=False)
+                | ~Q(status=ClaimedStatus.USED) & Q(used_at__isnull=True, order_ref=""),
+                name="claimed_used_iff_used_at",
+            ),
+        ]
         verbose_name = _("claimed coupon")
 
     def __str__(self) -> str:
@@ -175,9 +259,19 @@ class ClaimedCoupon(models.Model):
     def is_usable(self, now: datetime) -> bool:
         return self.status == ClaimedStatus.UNUSED and self.valid_from <= now < self.valid_until
 
+    def status_at(self, now: datetime) -> str:
+        """The status by the clock: an unused coupon past its valid-until reads as expired."""
+        if self.status == ClaimedStatus.UNUSED and now >= self.valid_until:
+            return ClaimedStatus.EXPIRED
+        return self.status
+
+    def terms(self) -> Terms:
+        """Plain data for checkout pricing (kind, value, off_percent, min_spend, scope, product_id)."""
+        return self.coupon.terms()
+
     @property
     def order_number(self) -> str:
         return self.order_ref.removeprefix("order:")
 
     def pricing_terms(self) -> CouponTerms:
-        return self.coupon.terms(ref=str(self.pk))
+        return self.coupon.pricing_terms(ref=str(self.pk))

@@ -19,27 +19,21 @@ def holdings_of(user, coupon_ids) -> dict[int, int]:
     return dict(rows)
 
 
-TAB_FILTERS = {
-    "unused": lambda now: Q(status=ClaimedStatus.UNUSED, valid_until__gt=now),
-    "used": lambda now: Q(status=ClaimedStatus.USED),
-    "expired": lambda now: Q(status=ClaimedStatus.EXPIRED) | Q(status=ClaimedStatus.UNUSED, valid_until__lte=now),
-}
+TABS = (ClaimedStatus.UNUSED, ClaimedStatus.USED, ClaimedStatus.EXPIRED)
 
 
 def my_coupons(user, tab: str, now: datetime):
+    """One tab of "My coupons", by the clock: unused soonest-to-expire first, the others newest first."""
+    ordering = {ClaimedStatus.UNUSED: ("valid_until", "id"), ClaimedStatus.USED: ("-used_at", "-id")}
     return (
-        ClaimedCoupon.objects.filter(user=user).filter(TAB_FILTERS[tab](now))
-        .select_related("coupon__product").order_by("valid_until" if tab == "unused" else "-claimed_at", "-id")
+        ClaimedCoupon.objects.filter(user=user).in_tab(tab, now)
+        .select_related("coupon__product").order_by(*ordering.get(tab, ("-valid_until", "-id")))
     )
 
 
 def usable_of(user, now: datetime):
     """This shopper's coupons that can be used at this instant (read against the clock)."""
-    return (
-        ClaimedCoupon.objects.filter(user=user, status=ClaimedStatus.UNUSED, valid_from__lte=now, valid_until__gt=now)
-        .select_related("coupon")
-        .order_by("valid_until", "id")
-    )
+    return ClaimedCoupon.objects.usable_for(user, now).select_related("coupon").order_by("valid_until", "id")
 
 
 def usable_claimed(user, claimed_id, *, now: datetime, lock: bool = False) -> ClaimedCoupon | None:

@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from shop.core import audit
 from shop.core.errors import DomainError
 from shop.scheduling.services import job_name, schedule_once, unschedule
 
+from . import rules
 from .models import ClaimedCoupon, ClaimedStatus, ClaimStatus, Coupon, CouponHolding
 
 AUDIT_FIELDS = ["name", "kind", "value", "off_percent", "min_spend", "scope", "product", "quantity", "per_user_limit",
@@ -41,9 +42,21 @@ def schedule_jobs(coupon: Coupon, *, now: datetime) -> None:
     transaction.on_commit(plan)
 
 
+class InvalidCoupon(DomainError):
+    """A definition that breaks a rule of SPEC §4; ``errors`` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()), code="invalid")
+        self.errors = errors
+
+
 @transaction.atomic
 def coupon_save(*, coupon: Coupon, actor, now: datetime) -> Coupon:
-    """Create, or edit while the claim has not started (refused afterwards)."""
+    """Create, or edit while the claim has not started (refused afterwards). The definition must
+    obey every rule of :mod:`shop.coupons.rules` (``InvalidCoupon`` otherwise)."""
+    errors = rules.definition_errors(rules.coupon_data(coupon))
+    if errors:
+        raise InvalidCoupon(errors)
     before = None
     if coupon.pk:
         stored = Coupon.objects.select_for_update().get(pk=coupon.pk)
@@ -93,19 +106,24 @@ class ClaimRefused(DomainError):
 
 
 def claim(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
-    """Claim one coupon. The per-user limit and the quantity are both conditional UPDATEs, so
-    concurrent claims can never exceed either; any refusal rolls the whole claim back."""
-    coupon = Coupon.objects.alive().filter(pk=coupon_id).first()
+    """Claim one coupon for ``user`` at ``now``.
+
+    One read answers the common refusals early (a flash sale is mostly refusals): unknown or
+    deleted, window not open or over, already holding the limit, none left. It only saves work:
+    the transaction in ``_claim`` enforces the per-user limit and the quantity with conditional
+    UPDATEs, so concurrent claims can never exceed either; any refusal there rolls everything back.
+    Raises ``ClaimRefused`` with ``code`` missing / not_started / ended / limit / sold_out.
+    """
+    held = CouponHolding.objects.filter(user=user, coupon=OuterRef("pk")).values("count")[:1]
+    coupon = Coupon.objects.alive().filter(pk=coupon_id).annotate(held=Subquery(held)).first()
     if coupon is None:
         raise ClaimRefused(_("This coupon does not exist."), code="missing")
     state = coupon.claim_status_at(now)
     if state == ClaimStatus.NOT_STARTED:
         raise ClaimRefused(_("Claiming has not started yet."), code="not_started")
-    if state == ClaimStatus.ENDED:
+    if state == ClaimStatus.ENDED or (coupon.valid_until is not None and coupon.valid_until <= now):
         raise ClaimRefused(_("Claiming has ended."), code="ended")
-    # Cheap early answers for the common refusals (a flash sale is mostly refusals), read outside
-    # any transaction. They only save work: the conditional UPDATEs below enforce the limits.
-    if CouponHolding.objects.filter(user=user, coupon=coupon, count__gte=coupon.per_user_limit).exists():
+    if (coupon.held or 0) >= coupon.per_user_limit:
         raise ClaimRefused(_("You have already claimed this coupon."), code="limit")
     if coupon.claimed >= coupon.quantity:
         raise ClaimRefused(_("None left — all of them have been claimed."), code="sold_out")
@@ -114,34 +132,53 @@ def claim(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
 
 @transaction.atomic
 def _claim(*, user, coupon: Coupon, now: datetime) -> ClaimedCoupon:
+    """The claim itself: +1 on the shopper's holding ``WHERE count < limit``, then +1 on the
+    coupon ``WHERE claimed < quantity`` and the window holds at ``now``, then the claimed row.
+    (``per_user_limit`` cannot change meanwhile: editing is refused once claiming started.)"""
     holding, _created = CouponHolding.objects.get_or_create(user=user, coupon=coupon)
     if not CouponHolding.objects.filter(pk=holding.pk, count__lt=coupon.per_user_limit).update(count=F("count") + 1):
         raise ClaimRefused(_("You have already claimed this coupon."), code="limit")
+    # Quantity, window (by the clock, not the stored status), not deleted, and for fixed dates
+    # still usable: all in the WHERE of the one UPDATE that takes a coupon.
     taken = Coupon.objects.filter(
-        pk=coupon.pk, is_deleted=False, claimed__lt=F("quantity"), claim_opens_at__lte=now, claim_closes_at__gt=now
+        Q(valid_days__isnull=False) | Q(valid_until__gt=now),
+        pk=coupon.pk, is_deleted=False, claimed__lt=F("quantity"), claim_opens_at__lte=now, claim_closes_at__gt=now,
     ).update(claimed=F("claimed") + 1)
     if not taken:
-        raise ClaimRefused(_("None left — all of them have been claimed."), code="sold_out")
+        coupon.refresh_from_db(fields=["claimed", "is_deleted"])
+        if coupon.is_deleted:
+            raise ClaimRefused(_("This coupon does not exist."), code="missing")
+        if coupon.claimed >= coupon.quantity:
+            raise ClaimRefused(_("None left — all of them have been claimed."), code="sold_out")
+        raise ClaimRefused(_("Claiming has ended."), code="ended")
     valid_from, valid_until = coupon.validity_for(now)
     return ClaimedCoupon.objects.create(coupon=coupon, user=user, code=new_code(), claimed_at=now,
                                         valid_from=valid_from, valid_until=valid_until)
 
 
 # --- using (checkout) ----------------------------------------------------------------------------
-def mark_used(claimed_ids: Iterable[int], *, order_ref: str, now: datetime) -> None:
-    """Use the coupons for an order (inside the order's transaction); refuses if any of them
-    is no longer usable — used meanwhile, expired, or not yet valid."""
+@transaction.atomic
+def mark_used(claimed_ids: Iterable[int], *, order_ref: str, now: datetime, user=None) -> None:
+    """Use the coupons for an order (call it inside the order's transaction). One conditional
+    UPDATE unused → used; if any of them is not usable at ``now`` (used meanwhile, expired even
+    if not swept yet, not yet valid, or — with ``user`` — not this shopper's) nothing changes and
+    ``DomainError(code="coupon_used")`` is raised."""
     ids = sorted(set(claimed_ids))
-    used = ClaimedCoupon.objects.filter(
-        pk__in=ids, status=ClaimedStatus.UNUSED, valid_from__lte=now, valid_until__gt=now
-    ).update(status=ClaimedStatus.USED, used_at=now, order_ref=order_ref)
+    if not ids:
+        return
+    coupons = ClaimedCoupon.objects.filter(pk__in=ids, status=ClaimedStatus.UNUSED, valid_from__lte=now,
+                                           valid_until__gt=now)
+    if user is not None:
+        coupons = coupons.filter(user=user)
+    used = coupons.update(status=ClaimedStatus.USED, used_at=now, order_ref=order_ref)
     if used != len(ids):
         raise DomainError(_("A coupon you chose can no longer be used. Please review your order."), code="coupon_used")
 
 
+@transaction.atomic
 def release(claimed_ids: Iterable[int], *, now: datetime) -> None:
-    """Give coupons back after a cancelled or timed-out order: unused again while still valid,
-    expired otherwise."""
+    """Give coupons back after a cancelled or timed-out order: used → unused while still inside
+    their validity, → expired otherwise. Coupons that are not used are left alone (idempotent)."""
     ids = sorted(set(claimed_ids))
     used = ClaimedCoupon.objects.filter(pk__in=ids, status=ClaimedStatus.USED)
     used.filter(valid_until__gt=now).update(status=ClaimedStatus.UNUSED, used_at=None, order_ref="")

@@ -59,4 +59,5 @@ def mine(request):
     page = Paginator(selectors.my_coupons(request.user, tab, now), settings.BAZAAR_PAGE_SIZE).get_page(
         request.GET.get("page"))
     context = {"page": page, "tab": tab, "tabs": TABS, "now": now}
-    return render(request, "coupons/mine.html#my-coupons" if request.htmx else "coupons/mine.html", context)
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "coupons/mine.html#my-coupons" if partial else "coupons/mine.html", context)

@@ -1,12 +1,21 @@
-"""A built-in gateway that behaves like a real one on one machine: a cashier page reached by a
-signed token, and HMAC-signed asynchronous notifications."""
+"""The built-in sandbox gateway: behaves like a real one on one machine.
+
+* :meth:`SandboxGateway.start` returns the cashier page URL ``/pay/sandbox/<token>/``; the token
+  is a ``django.core.signing`` signed, timestamped, compressed copy of the PaymentRequest, so the
+  cashier needs no model (:meth:`SandboxGateway.open_token` reads it back).
+* :meth:`SandboxGateway.build_notification` makes the form fields of an asynchronous notification,
+  signed with HMAC-SHA256 under a key derived from ``SECRET_KEY`` (``salted_hmac``, salt
+  ``"bazaar.sandbox"``); :meth:`SandboxGateway.parse_notification` verifies them in constant time.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core import signing
 from django.urls import reverse
@@ -14,67 +23,107 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from shop.core import clock
 
-from .base import Gateway, GatewayNotification, InvalidSignature, PaymentRequest
+from .base import (
+    CENT,
+    PAYMENT,
+    Gateway,
+    GatewayNotification,
+    InvalidSignature,
+    PaymentRequest,
+    TokenExpired,
+    form_fields,
+    format_amount,
+    parse_amount,
+    refund_request_id,
+)
 
 log = logging.getLogger(__name__)
 
 APP_ID = "bazaar-sandbox"
-_SALT = "bazaar.sandbox"
-_SIGNED = ("app_id", "event_id", "order_number", "amount", "status", "timestamp")
+SALT = "bazaar.sandbox"
+PAID, FAILED = "paid", "failed"
+SIGNED_FIELDS = ("app_id", "event_id", "order_number", "amount", "status", "timestamp")
 
 
-def _sign(fields: Mapping[str, str]) -> str:
-    message = "&".join(f"{k}={fields[k]}" for k in _SIGNED)
-    return salted_hmac(_SALT, message, algorithm="sha256").hexdigest()
+def _signature(fields: Mapping[str, str]) -> str:
+    # The signed message is the JSON list of the values in a fixed order: unambiguous, unlike
+    # "k=v&k=v" where a value containing "&" could shift the boundaries.
+    message = json.dumps([fields.get(k, "") for k in SIGNED_FIELDS], ensure_ascii=False, separators=(",", ":"))
+    return salted_hmac(SALT, message, algorithm="sha256").hexdigest()
 
 
 class SandboxGateway(Gateway):
     name = "sandbox"
 
     def start(self, request: PaymentRequest) -> str:
-        token = signing.dumps(
-            {"n": request.order_number, "a": str(request.amount), "s": request.subject, "r": request.return_url,
-             "u": request.notify_url},
-            salt=_SALT, compress=True,
-        )
-        return reverse("payments:sandbox", args=[token])
+        """The cashier page URL (path only) for ``request``."""
+        return reverse("payments:sandbox", args=[self.make_token(request)])
 
-    def open_token(self, token: str, *, max_age: int) -> PaymentRequest:
+    def make_token(self, request: PaymentRequest) -> str:
+        payload = {
+            "n": request.order_number,
+            "a": format_amount(request.amount),
+            "s": str(request.subject),
+            "r": request.return_url,
+            "u": request.notify_url,
+        }
+        if request.expires_at is not None:
+            payload["e"] = request.expires_at.isoformat()
+        return signing.dumps(payload, salt=SALT, compress=True)
+
+    def open_token(self, token: str, *, max_age: int | float) -> PaymentRequest:
+        """The PaymentRequest in a cashier token. Raises TokenExpired when it is older than
+        ``max_age`` seconds and InvalidSignature when it is not ours or was altered."""
         try:
-            data = signing.loads(token, salt=_SALT, max_age=max_age)
-            return PaymentRequest(order_number=data["n"], amount=Decimal(data["a"]), subject=data["s"],
-                                  return_url=data["r"], notify_url=data["u"])
-        except (signing.BadSignature, KeyError, InvalidOperation) as exc:
-            raise InvalidSignature("bad or expired cashier token") from exc
+            data = signing.loads(token, salt=SALT, max_age=max_age)
+        except signing.SignatureExpired as exc:
+            raise TokenExpired("cashier token expired") from exc
+        except signing.BadSignature as exc:
+            raise InvalidSignature("bad cashier token") from exc
+        try:
+            return PaymentRequest(
+                order_number=data["n"], amount=parse_amount(data["a"]), subject=data["s"], return_url=data["r"],
+                notify_url=data["u"], expires_at=datetime.fromisoformat(data["e"]) if data.get("e") else None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidSignature("unreadable cashier token") from exc
 
     def build_notification(self, request: PaymentRequest, *, paid: bool, event_id: str | None = None) -> dict[str, str]:
+        """The form fields the sandbox posts to the notify URL after the shopper chose "Pay"
+        (``paid=True``) or "Fail". Each call is a new event (a fresh random ``event_id``) unless
+        one is given — pass the same id to simulate a re-delivery."""
         fields = {
             "app_id": APP_ID,
             "event_id": event_id or f"SBX{secrets.token_hex(10).upper()}",
             "order_number": request.order_number,
-            "amount": f"{request.amount:.2f}",
-            "status": "paid" if paid else "failed",
+            "amount": str(Decimal(request.amount).quantize(CENT, rounding=ROUND_HALF_UP)),
+            "status": PAID if paid else FAILED,
             "timestamp": clock.now().isoformat(),
         }
-        fields["sign"] = _sign(fields)
+        fields["sign"] = _signature(fields)
         return fields
 
     def parse_notification(self, data: Mapping[str, str]) -> GatewayNotification:
-        fields = {k: str(data.get(k, "")) for k in (*_SIGNED, "sign")}
-        if not constant_time_compare(_sign(fields), fields["sign"]):
+        fields = form_fields(data)
+        sign = fields.get("sign", "")
+        if not sign or not constant_time_compare(_signature(fields), sign):
             raise InvalidSignature("bad sandbox signature")
-        if fields["app_id"] != APP_ID:
+        if fields.get("app_id") != APP_ID:
             raise InvalidSignature("wrong app id")
-        if fields["status"] not in ("paid", "failed"):
-            raise InvalidSignature("unknown status")
-        try:
-            amount = Decimal(fields["amount"])
-        except InvalidOperation as exc:
-            raise InvalidSignature("bad amount") from exc
-        return GatewayNotification(event_id=fields["event_id"], order_number=fields["order_number"], amount=amount,
-                                   paid=fields["status"] == "paid", raw=dict(fields))
+        status = fields.get("status")
+        if status not in (PAID, FAILED):
+            raise InvalidSignature(f"unknown status {status!r}")
+        if not fields.get("event_id") or not fields.get("order_number"):
+            raise InvalidSignature("missing event id or order number")
+        return GatewayNotification(
+            event_id=fields["event_id"], order_number=fields["order_number"],
+            amount=parse_amount(fields.get("amount", "")), paid=status == PAID,
+            raw={k: fields.get(k, "") for k in (*SIGNED_FIELDS, "sign")}, kind=PAYMENT,
+        )
 
-    def refund(self, order_number: str, amount: Decimal, *, reason: str) -> str:
-        refund_id = f"SBXR{secrets.token_hex(8).upper()}"
-        log.info("event=sandbox_refund order=%s amount=%s refund=%s", order_number, amount, refund_id)
+    def refund(self, order_number: str, amount: Decimal, *, reason: str, request_id: str | None = None) -> str:
+        """Nothing to move: returns a fake refund id (stable per request id) and logs."""
+        request_id = request_id or refund_request_id(order_number, amount, reason)
+        refund_id = "SBXR" + salted_hmac(SALT, request_id, algorithm="sha256").hexdigest()[:16].upper()
+        log.info("event=sandbox_refund order=%s amount=%s refund=%s reason=%s", order_number, amount, refund_id, reason)
         return refund_id

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from shop.cart.models import Cart, CartLine
-from shop.cart.services import add, change_policy, merge, remove
+from shop.cart.services import add, change_policy, merge_session_cart, remove
 from shop.core.errors import DomainError
 
 
@@ -52,7 +52,7 @@ def test_merge_moves_lines_and_session_choice_wins(user, make_product):
     add(user_cart, a, a.policies.first().pk)
     add(anon, a, a.policies.last().pk)
     add(anon, b, b.policies.first().pk)
-    merge(anon, user_cart)
+    merge_session_cart(anon, user_cart)
     assert user_cart.lines.count() == 2
     assert user_cart.lines.get(product=a).policy == a.policies.last()
     assert not Cart.objects.filter(pk=anon.pk).exists()

@@ -16,7 +16,7 @@ def test_search_filter_sort_and_htmx_partial(client, make_product):
     make_product("Advanced SQL", prices=["90"])
     make_product("Degree thing", kind="degree", prices=["500"])
     partial = client.get(reverse("catalog:list") + "?q=python", HTTP_HX_REQUEST="true").content.decode()
-    assert partial.lstrip().startswith('<div id="product-list">') and "Python basics" in partial
+    assert partial.lstrip().startswith('<section id="product-list"') and "Python basics" in partial
     assert "Advanced SQL" not in partial
     degree = client.get(reverse("catalog:list") + "?kind=degree").content.decode()
     assert "Degree thing" in degree and "Python basics" not in degree
@@ -77,8 +77,8 @@ def test_backoffice_validation_errors(operator_client, make_product):
     bad = operator_client.post(reverse("backoffice:catalog:new"), _product_post(**{
         "slug": taken.slug, "policies-0-price": "0", "policies-1-days": "0"}))
     content = bad.content.decode()
-    assert bad.status_code == 200 and "already uses this slug" in content
-    assert "greater than zero" in content and "at least one day" in content
+    assert bad.status_code == 200 and "already uses the slug" in content
+    assert "greater than zero" in content and "Enter at least one day" in content
 
 
 def test_backoffice_retires_used_policies_and_toggles_status(operator_client, user, make_product, cart_with):

@@ -1,0 +1,102 @@
+"""The rules of a coupon definition (SPEC §4), as plain functions over a mapping of field values.
+
+The backoffice form shows :func:`definition_errors` next to its fields and the service
+:func:`shop.coupons.services.coupon_save` refuses a definition that breaks any of them, so a
+coupon built in code (demo data, a shell) obeys the same rules; the table's CheckConstraints
+are the last line.
+
+Keys: ``kind``, ``value``, ``off_percent``, ``min_spend``, ``scope``, ``product``,
+``quantity``, ``per_user_limit``, ``claim_opens_at``, ``claim_closes_at``, ``validity``
+(``"fixed"`` or ``"days"``), ``valid_from``, ``valid_until``, ``valid_days``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+FLAT, THRESHOLD, PERCENT = "flat", "threshold", "percent"
+GLOBAL, PRODUCT, SESSION = "global", "product", "session"
+FIXED, DAYS = "fixed", "days"
+
+
+def normalized(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Clear the fields that the chosen type, scope and validity do not use."""
+    data = dict(data)
+    kind = data.get("kind")
+    if kind in (FLAT, THRESHOLD):
+        data["off_percent"] = None
+    if kind in (FLAT, PERCENT):
+        data["min_spend"] = None
+    if kind == PERCENT:
+        data["value"] = Decimal("0.00")
+    if data.get("scope") != PRODUCT:
+        data["product"] = None
+    if data.get("validity") == DAYS:
+        data["valid_from"] = data["valid_until"] = None
+    elif data.get("validity") == FIXED:
+        data["valid_days"] = None
+    return data
+
+
+def definition_errors(data: Mapping[str, Any]) -> dict[str, str]:
+    """Field name → what is wrong with it (empty when the definition is valid)."""
+    errors: dict[str, str] = {}
+    kind, value = data.get("kind"), data.get("value")
+    if kind in (FLAT, THRESHOLD) and (value is None or value <= 0):
+        errors["value"] = _("Enter a value greater than zero.")
+    if kind == THRESHOLD:
+        min_spend = data.get("min_spend")
+        if min_spend is None:
+            errors["min_spend"] = _("A spend-and-save coupon needs a minimum spend.")
+        elif value is not None and min_spend <= value:
+            errors["min_spend"] = _("The minimum spend must be greater than the value.")
+    if kind == PERCENT:
+        off = data.get("off_percent")
+        if off is None or not 1 <= off <= 99:
+            errors["off_percent"] = _("Enter a percentage from 1 to 99.")
+
+    scope = data.get("scope")
+    if scope == PRODUCT and not data.get("product"):
+        errors["product"] = _("Choose the course this coupon is for.")
+    elif scope == SESSION:
+        errors["scope"] = _("Auction sessions are not available yet.")
+
+    for name in ("quantity", "per_user_limit"):
+        if data.get(name) is not None and data[name] < 1:
+            errors[name] = _("Enter a whole number of at least 1.")
+
+    opens, closes = data.get("claim_opens_at"), data.get("claim_closes_at")
+    if opens and closes and closes < opens:
+        errors["claim_closes_at"] = _("Claiming must close after it opens.")
+
+    validity = data.get("validity")
+    if validity == DAYS:
+        if not data.get("valid_days") or data["valid_days"] <= 0:
+            errors["valid_days"] = _("Enter a number of days greater than zero.")
+    elif validity == FIXED:
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if not start:
+            errors["valid_from"] = _("Enter when the coupon can first be used.")
+        if not end:
+            errors["valid_until"] = _("Enter when the coupon stops being valid.")
+        if start and end and end <= start:
+            errors["valid_until"] = _("The end of validity must be after its start.")
+    return errors
+
+
+def validity_of(coupon) -> str:
+    return DAYS if coupon.valid_days is not None else FIXED
+
+
+def coupon_data(coupon) -> dict[str, Any]:
+    """The mapping the rules read, from a ``Coupon`` instance."""
+    names = ["kind", "value", "off_percent", "min_spend", "scope", "quantity", "per_user_limit", "claim_opens_at",
+             "claim_closes_at", "valid_from", "valid_until", "valid_days"]
+    data = {name: getattr(coupon, name) for name in names}
+    data["product"] = coupon.product_id
+    data["validity"] = validity_of(coupon)
+    return data
