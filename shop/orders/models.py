@@ -39,13 +39,23 @@ class PaymentMethod(models.TextChoices):
 
 
 class Order(models.Model):
+    """Anything a shopper pays for, of some ``kind`` (a cart of courses, a won lot, a deposit …).
+    The app that owns a kind registers what paying grants and what closing undoes
+    (:mod:`shop.orders.kinds`); this model and the state machine know nothing about it."""
+
     number = models.CharField(_("order number"), max_length=24, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, default="course", db_index=True)
+    # What the order is for, as "<type>:<id>" (e.g. "lot:12"); empty for carts of courses.
+    subject = models.CharField(_("for"), max_length=64, blank=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    # The settlement form's one-time key: a replayed or double-clicked "Pay now" finds this order.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     original_total = _money(_("original price"))
     line_discount_total = _money(_("line discounts"))
     subtotal = _money(_("subtotal"))
     global_discount = _money(_("global discount"))
+    deposit_applied = _money(_("deposit applied"))
     balance_used = _money(_("balance used"))
     payable = _money(_("payable"))
     global_coupon = models.ForeignKey(
@@ -57,6 +67,8 @@ class Order(models.Model):
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     refund_reason = models.CharField(_("refund reason"), max_length=300, blank=True)
+    # Where a physical good goes (name, phone, address), copied when the order is placed.
+    shipping = models.JSONField(_("ship to"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -64,6 +76,9 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(payable__gte=0), name="order_payable_not_negative"),
             models.CheckConstraint(condition=Q(balance_used__gte=0), name="order_balance_not_negative"),
+            models.CheckConstraint(condition=Q(deposit_applied__gte=0), name="order_deposit_not_negative"),
+            models.UniqueConstraint(fields=["user", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                                    name="order_placed_once_per_key"),
         ]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
@@ -78,14 +93,41 @@ class Order(models.Model):
     def ref(self) -> str:
         return f"order:{self.number}"
 
+    def status_at(self, now) -> str:
+        """The status by the clock: a pending order past its deadline reads as timed out even
+        before the time-out job ran."""
+        if self.status == OrderStatus.PENDING and self.expires_at <= now:
+            return OrderStatus.TIMED_OUT
+        return self.status
+
+    @property
+    def current_status(self) -> str:
+        from shop.core import clock
+
+        return self.status_at(clock.now())
+
+    def get_current_status_display(self) -> str:
+        return OrderStatus(self.current_status).label
+
+    @property
+    def kind_label(self) -> str:
+        from .kinds import get_kind
+
+        return get_kind(self.kind).label
+
 
 class OrderLine(models.Model):
+    """One thing bought. Course lines have a product and policy; other kinds describe their item
+    with ``title`` and ``item`` ("lot:12")."""
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
-    policy = models.ForeignKey("catalog.PricePolicy", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    policy = models.ForeignKey("catalog.PricePolicy", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    item = models.CharField(_("item"), max_length=64, blank=True)
     title = models.CharField(_("title"), max_length=120)
-    policy_label = models.CharField(_("price option"), max_length=40)
-    days = models.PositiveIntegerField(_("days"))
+    policy_label = models.CharField(_("price option"), max_length=40, blank=True)
+    days = models.PositiveIntegerField(_("days"), default=0)
     coupon = models.ForeignKey(
         "coupons.ClaimedCoupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,0 +1,68 @@
+"""Order kinds: what paying for an order grants and what closing it undoes.
+
+The money core (settlement, gateway, notifications, time-outs, refunds) works on :class:`Order`
+alone. Each app that sells something registers its kind once, in its ``AppConfig.ready()``::
+
+    register(OrderKind(code="course", label=_("Courses"), payment_window=…, fulfil=grant_courses,
+                       take_back=take_back_courses))
+
+The hooks run inside the transaction that moves the order, after the order row is locked and
+its new status written, so they can rely on seeing each transition once:
+
+* ``fulfil(order, now)`` — the order was paid: grant what it bought.
+* ``release(order, now)`` — a pending order was cancelled or timed out: undo reservations.
+  (Balance and coupons are given back by the core.)
+* ``take_back(order, now)`` — a refund was approved: remove exactly what this order granted.
+
+Orders and payments never import the apps that register kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils.functional import Promise
+
+
+def _nothing(order, now: datetime) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class OrderKind:
+    code: str
+    label: str | Promise
+    #: how long a pending order waits for payment (a callable so settings are read at use time)
+    payment_window: Callable[[], timedelta]
+    fulfil: Callable = _nothing
+    release: Callable = _nothing
+    take_back: Callable = _nothing
+    #: may the shopper cancel a pending order / ask for a refund of a paid one?
+    shopper_can_cancel: bool = True
+    refundable: bool = True
+
+
+_KINDS: dict[str, OrderKind] = {}
+
+
+def register(kind: OrderKind) -> OrderKind:
+    """Register ``kind`` (idempotent for the same code: the last registration wins)."""
+    _KINDS[kind.code] = kind
+    return kind
+
+
+def get_kind(code: str) -> OrderKind:
+    try:
+        return _KINDS[code]
+    except KeyError:
+        raise LookupError(f"order kind {code!r} is not registered (registered: {sorted(_KINDS)})") from None
+
+
+def registered() -> list[OrderKind]:
+    return list(_KINDS.values())
+
+
+def minutes(value: int) -> timedelta:
+    return timedelta(minutes=value)
