@@ -152,7 +152,11 @@ class OrderEvent(models.Model):
     from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A note is a text key + params shown in the reader's language (shop.core.texts), or free text
+    # typed by a person (a refund reason; no key); ``note`` keeps it in the site's default language.
     note = models.CharField(max_length=300, blank=True)
+    note_key = models.CharField(max_length=64, blank=True, editable=False)
+    note_params = models.JSONField(default=dict, blank=True, editable=False)
     at = models.DateTimeField()
 
     class Meta:
@@ -160,6 +164,12 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.from_status or '∅'} → {self.to_status}"
+
+    @property
+    def shown_note(self) -> str:
+        from shop.core import texts
+
+        return texts.render(self.note_key, self.note_params, "text", self.note)
 
 
 class EnrollmentStatus(models.TextChoices):
