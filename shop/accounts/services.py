@@ -1,18 +1,33 @@
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from shop.core.errors import DomainError
 from shop.wallet.services import open_wallet
 
 from .models import Address, User
 
 
-@transaction.atomic
 def register_user(*, username: str, password: str, email: str = "", **profile) -> User:
+    """Create an account and its wallet.
+
+    The password is hashed *before* the write transaction opens: hashing is slow on purpose
+    (PBKDF2, ~0.3 s) and SQLite has a single writer, so a hash inside the transaction would hold
+    the write lock for every other request (see "SQLite under a rush" in docs/architecture.md).
+    The transaction only inserts the rows. A username taken meanwhile (two sign-ups racing past
+    the form's check) is refused with ``DomainError(code="username_taken")``.
+    """
     user = User(username=username, email=email, **profile)
-    user.set_password(password)
-    user.save()
-    open_wallet(user)
+    user.set_password(password)  # slow: outside the transaction
+    try:
+        with transaction.atomic():
+            user.save()
+            open_wallet(user)
+    except IntegrityError:
+        if User.objects.filter(username=username).exists():
+            raise DomainError(_("A user with that username already exists."), code="username_taken") from None
+        raise
     return user
 
 

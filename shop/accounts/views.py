@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shop.core.errors import DomainError
+
 from . import services
 from .forms import AddressForm, ProfileForm, SignupForm
 
@@ -14,14 +16,18 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.register_user(
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password1"],
-            email=form.cleaned_data.get("email", ""),
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to Bazaar, %(name)s!") % {"name": user.username})
-        return redirect("home")
+        try:
+            user = services.register_user(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                email=form.cleaned_data.get("email", ""),
+            )
+        except DomainError as exc:  # the username was taken a moment ago
+            form.add_error("username", exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Bazaar, %(name)s!") % {"name": user.username})
+            return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
 
 

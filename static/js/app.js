@@ -41,7 +41,9 @@
       div.className = "toast align-items-center border-0 text-bg-danger";
       div.setAttribute("role", "alert");
       div.innerHTML = '<div class="d-flex"><div class="toast-body"></div></div>';
-      div.querySelector(".toast-body").textContent =
+      var xhr = evt.detail.xhr;  // a busy database answers 503 with a short plain-text message
+      var own = xhr.status === 503 && (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+      div.querySelector(".toast-body").textContent = own ? xhr.responseText :
         document.documentElement.lang.indexOf("zh") === 0 ? "出错了，请重试。" : "Something went wrong. Please try again.";
       box.appendChild(div);
       showToasts(box);
