@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shop.core import clock
@@ -13,7 +14,8 @@ from shop.core.errors import DomainError
 from . import selectors, services
 from .models import Coupon
 
-TABS = [("unused", _("Unused")), ("used", _("Used")), ("expired", _("Expired"))]
+# Lazy: translated when the page is rendered, in the shopper's language (not once at import).
+TABS = [("unused", gettext_lazy("Unused")), ("used", gettext_lazy("Used")), ("expired", gettext_lazy("Expired"))]
 
 
 def centre(request):
