@@ -244,3 +244,36 @@ def cart_with(db):
         return [add(cart, p, p.policies.first().pk) for p in products]
 
     return fill
+
+
+# --- CSRF like a browser -------------------------------------------------------------------------
+from django.test import Client  # noqa: E402
+
+
+class CsrfClient(Client):
+    """A test client that enforces CSRF as production does and, like a browser, sends the token
+    it was given: read from the ``csrftoken`` cookie (set by the home page when it has none yet)
+    and sent as ``X-CSRFToken``, the way htmx and the forms' token do. ``post(..., csrf=False)``
+    sends none."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, enforce_csrf_checks=True, **kwargs)
+
+    def csrf_token(self) -> str:
+        from django.conf import settings
+
+        if settings.CSRF_COOKIE_NAME not in self.cookies:
+            self.get("/")
+        return self.cookies[settings.CSRF_COOKIE_NAME].value
+
+    def post(self, path, data=None, *args, csrf: bool = True, **extra):
+        if csrf:
+            extra.setdefault("HTTP_X_CSRFTOKEN", self.csrf_token())
+        return super().post(path, data, *args, **extra)
+
+
+@pytest.fixture
+def csrf_client(db):
+    """A fresh ``CsrfClient`` (CSRF enforced, token sent from the cookie). A test directory's
+    conftest may make it the ``client`` (and so ``shopper_client`` / ``operator_client``)."""
+    return CsrfClient()

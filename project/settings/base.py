@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shop.core.dbbusy.DatabaseBusyMiddleware",  # lock wait ran out → 503 + Retry-After (outside sessions)
+    "shop.core.middleware.BadInputMiddleware",  # NUL / undecodable input → 400 before anything reads the DB
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
