@@ -32,6 +32,7 @@ class LedgerTable(BackofficeTable):
         attrs={"td": {"class": "text-end"}},
     )
     balance_after = tables.Column(verbose_name=_("After"), attrs={"td": {"class": "text-end"}})
+    memo = tables.Column(accessor="shown_memo", verbose_name=_("Memo"), orderable=False)  # in the reader's language
     actor = tables.Column(verbose_name=_("By"), default="—")
 
     class Meta(BackofficeTable.Meta):

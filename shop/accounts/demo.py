@@ -3,8 +3,10 @@ from decimal import Decimal
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
+from shop.core.texts import Text
 from shop.wallet.models import Asset, LedgerEntry
 from shop.wallet.services import credit, wallet_of
+from shop.wallet.texts import WELCOME_GIFT
 
 from .models import User
 from .services import register_user
@@ -45,7 +47,7 @@ def seed(*, now):
         if user is None:
             user = register_user(username=username, password=password, **profile)
             for asset, amount in wallet.items():
-                credit(user=user, asset=asset, amount=amount, memo="Welcome gift", ref="demo")
+                credit(user=user, asset=asset, amount=amount, memo=Text(WELCOME_GIFT), ref="demo")
             created.append(username)
         wallet_of(user)
         if user.is_staff:

@@ -1,29 +1,51 @@
-"""``notify`` is the one way to tell a user something (in-site, plus e-mail when they have one)."""
+"""``notify`` is the one way to tell a user something (in-site, plus e-mail when they have one).
+
+What is said is a :class:`~shop.core.texts.Text` (a key and params), translated when shown: in
+the inbox and the bell in the reader's active language, in the e-mail in the recipient's
+language (:func:`language_of`: the language they last used the site in)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.utils import translation
 from django_q.tasks import async_task
 
 from shop.core import clock
+from shop.core.texts import Text
 from shop.scheduling.services import job_name, schedule_once
 
-from .models import Notification
+from .models import Notification, Preference
 
 log = logging.getLogger(__name__)
 
 DELIVER = "shop.notifications.tasks.deliver"
 
 
-def notify(user, title: str, body: str = "", *, url: str = "", email: bool = True, at: datetime | None = None):
-    """Create a notification; it shows at ``at`` (default now) and is e-mailed after commit."""
+def notify(
+    user, message: Text | str, body: str = "", *, url: str = "", email: bool = True, at: datetime | None = None
+) -> Notification:
+    """Create a notification; it shows at ``at`` (default now) and is e-mailed after commit.
+
+    ``message`` is a :class:`Text` with a ``title`` part and optionally a ``body`` part.
+    Deprecated: a plain title string (and ``body`` string) is still accepted and shown as given,
+    untranslated, until every caller passes a ``Text``.
+    """
+    if isinstance(message, Text):
+        if body:
+            raise TypeError("notify(): give the body as the Text's 'body' part, not as a string")
+        key, params = message.key, message.params
+        title, body = message.fallback("title"), message.fallback("body")
+    else:
+        key, params, title = "", {}, str(message)
     now = clock.now()
     note = Notification.objects.create(
-        user=user, title=title, body=body, url=url, email=email and bool(user.email), send_at=at or now
+        user=user, key=key, params=params, title=title[:120], body=body, url=url,
+        email=email and bool(user.email), send_at=at or now,
     )
     if note.email:
         if note.send_at <= now:
@@ -44,8 +66,10 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> bool:
     if not claimed:
         return False
     note = Notification.objects.select_related("user").get(pk=notification_id)
+    with translation.override(language_of(note.user)):
+        subject, body = note.shown_title, note.shown_body
     try:
-        send_mail(note.title, f"{note.body}\n\n{note.url}".strip(), None, [note.user.email])
+        send_mail(subject, f"{body}\n\n{note.url}".strip(), None, [note.user.email])
     except OSError:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)  # retried by the sweeper
         log.exception("event=email_failed notification=%s", notification_id)
@@ -67,3 +91,24 @@ def unread_count(user) -> int:
 
 def mark_read(user, ids) -> int:
     return visible(user).filter(pk__in=list(ids), read_at__isnull=True).update(read_at=clock.now())
+
+
+# --- the recipient's language --------------------------------------------------------------------
+def language_of(user) -> str:
+    """The language to write to ``user`` in when they are not on the site: the one they last
+    used it in, else the site's default."""
+    language = Preference.objects.filter(user=user).values_list("language", flat=True).first()
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def remember_language(user, language: str) -> bool:
+    """Record ``language`` as ``user``'s; returns whether it was stored. Best effort: a busy
+    database skips it (the next visit records it)."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    try:
+        Preference.objects.update_or_create(user=user, defaults={"language": language})
+    except DatabaseError:
+        log.warning("event=language_not_saved user=%s", user.pk)
+        return False
+    return True

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shop.core import texts
+
 
 class Asset(models.TextChoices):
     BALANCE = "balance", _("Balance")
@@ -58,7 +60,11 @@ class LedgerEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     txn_no = models.CharField(_("transaction number"), max_length=32, unique=True)
     ref = models.CharField(_("relates to"), max_length=64, blank=True, db_index=True)
+    # A memo is a text key + params shown in the reader's language (shop.core.texts), or free text
+    # typed by an operator (no key); ``memo`` keeps it in the site's default language.
     memo = models.CharField(_("memo"), max_length=200, blank=True)
+    memo_key = models.CharField(max_length=texts.KEY_MAX_LENGTH, blank=True, editable=False)
+    memo_params = models.JSONField(default=dict, blank=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -76,3 +82,7 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.txn_no} {self.asset} {self.amount:+}"
+
+    @property
+    def shown_memo(self) -> str:
+        return texts.render(self.memo_key, self.memo_params, "text", self.memo)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from shop.core import audit, clock
+from shop.core import audit, clock, texts
 from shop.core.errors import DomainError
 from shop.core.money import to_money
 
@@ -53,13 +53,15 @@ def post_entry(
     asset: str,
     amount,
     kind: str,
-    memo: str = "",
+    memo: texts.Text | str = "",
     ref: str = "",
     actor=None,
 ) -> LedgerEntry:
     """Add ``amount`` (signed) to ``asset`` of ``user``'s wallet and record it.
 
-    Raises ``InsufficientFunds`` if a debit would take the asset below zero.
+    Raises ``InsufficientFunds`` if a debit would take the asset below zero. ``memo`` is a
+    :class:`~shop.core.texts.Text` (shown in the reader's language) or free text typed by an
+    operator (shown as entered).
     """
     asset = Asset(asset).value
     kind = EntryKind(kind).value
@@ -73,6 +75,7 @@ def post_entry(
         raise InsufficientFunds(asset)
     after = Wallet.objects.values_list(asset, flat=True).get(pk=wallet_id)
     now = clock.now()
+    memo_key, memo_params, memo_plain = texts.split(memo, max_length=200)
     return LedgerEntry.objects.create(
         wallet_id=wallet_id,
         asset=asset,
@@ -81,7 +84,9 @@ def post_entry(
         kind=kind,
         txn_no=new_txn_no(now),
         ref=ref[:64],
-        memo=memo[:200],
+        memo=memo_plain,
+        memo_key=memo_key,
+        memo_params=memo_params,
         actor=actor,
         created_at=now,
     )
