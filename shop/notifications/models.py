@@ -14,8 +14,8 @@ class Notification(models.Model):
     the fallback for rows without a key (older rows, plain-text callers)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    key = models.CharField(_("text key"), max_length=texts.KEY_MAX_LENGTH, blank=True, editable=False)
-    params = models.JSONField(_("text params"), default=dict, blank=True, editable=False)
+    key = models.CharField(max_length=texts.KEY_MAX_LENGTH, blank=True, editable=False)
+    params = models.JSONField(default=dict, blank=True, editable=False)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=200, blank=True)

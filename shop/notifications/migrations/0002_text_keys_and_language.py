@@ -26,11 +26,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notification',
             name='key',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='text key'),
+            field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
             model_name='notification',
             name='params',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='text params'),
+            field=models.JSONField(blank=True, default=dict, editable=False),
         ),
     ]
