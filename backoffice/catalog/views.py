@@ -3,7 +3,6 @@ import copy
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +11,7 @@ from shop.catalog.forms import ProductForm, policy_formset
 from shop.catalog.models import Product, ProductStatus
 from shop.core.errors import DomainError
 
-from ..access import StaffRequiredMixin, staff_area
+from ..access import StaffRequiredMixin, redirect_to_next, staff_area
 from ..tables import BackofficeListView
 from .filters import ProductFilter
 from .tables import ProductTable
@@ -87,8 +86,4 @@ def product_status(request, pk):
             "title": product.title, "status": ProductStatus(product.status).label.lower()})
     if request.htmx:
         return render(request, "backoffice/catalog/_status.html", {"product": product})
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        next_url = "backoffice:catalog:products"
-    return redirect(next_url)
+    return redirect_to_next(request, "backoffice:catalog:products")

@@ -33,9 +33,8 @@ class WalletDetailView(StaffRequiredMixin, BackofficeListView):
     filterset_class = LedgerFilter
     template_name = "backoffice/wallets/detail.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.shopper = get_object_or_404(User, pk=kwargs["user_id"]) if request.user.is_authenticated else None
-        return super().dispatch(request, *args, **kwargs)
+    def load_objects(self, *, user_id, **kwargs):
+        self.shopper = get_object_or_404(User, pk=user_id)
 
     def get_queryset(self):
         return ledger_for(wallet_of(self.shopper))
