@@ -11,6 +11,7 @@ from shop.core import clock
 from shop.core.money import ZERO
 from shop.coupons.models import ClaimedCoupon
 from shop.orders.models import Order, OrderStatus
+from shop.payments.models import GatewayRefund
 from shop.scheduling.models import Heartbeat
 from shop.wallet.models import LedgerEntry
 
@@ -55,5 +56,7 @@ def dashboard(request):
         "late_schedules": Schedule.objects.filter(next_run__lt=timezone.now() - timedelta(minutes=5)).exclude(repeats=0).count(),
         "sweeper": Heartbeat.objects.filter(name="sweeper").first(),
         "chart": _last_30_days(now),
+        "refunds_waiting": Order.objects.filter(status=OrderStatus.REFUND_REQUESTED).count(),
+        "refunds_failing": list(GatewayRefund.objects.failing().select_related("order")[:10]),
     }
     return render(request, "backoffice/dashboard.html", context)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("shop.cart.urls")),
     path("", include("shop.checkout.urls")),
     path("", include("shop.orders.urls")),
+    path("", include("shop.courses.urls")),
     path("", include("shop.payments.urls")),
     path("backoffice/", include("backoffice.urls")),
 ]

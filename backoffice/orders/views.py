@@ -6,10 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shop.core import audit, clock
+from shop.core import clock
 from shop.core.errors import DomainError
+from shop.courses import services as course_services
 from shop.orders import services
 from shop.orders.models import Enrollment, Order
+from shop.payments import services as payment_services
 from shop.payments.models import NotificationLog
 
 from ..access import StaffRequiredMixin, staff_area
@@ -73,11 +75,14 @@ def order_detail(request, number):
 @staff_area(PERMISSION)
 def order_refund_decision(request, number):
     order = get_object_or_404(Order, number=number)
+    decision = request.POST.get("decision")
     try:
-        if request.POST.get("decision") == "approve":
-            services.approve_refund(order.pk, operator=request.user, now=clock.now())
+        if decision == "approve":
+            if request.POST.get("confirm") != "yes":
+                raise DomainError(_("Tick the box to confirm the refund."), code="not_confirmed")
+            payment_services.approve_refund(order.pk, operator=request.user, now=clock.now())
             messages.success(request, _("Refund approved."))
-        elif request.POST.get("decision") == "reject":
+        elif decision == "reject":
             services.reject_refund(order.pk, operator=request.user, note=request.POST.get("note", "")[:300],
                                    now=clock.now())
             messages.success(request, _("Refund rejected; the order is paid again."))
@@ -105,11 +110,8 @@ def enrollment_detail(request, pk):
     registration = getattr(enrollment, "registration", None)
     form = MentorForm(request.POST or None, initial={"mentor": enrollment.mentor})
     if request.method == "POST" and form.is_valid():
-        before = {"mentor": enrollment.mentor.username if enrollment.mentor else None}
-        enrollment.mentor = form.cleaned_data["mentor"]
-        enrollment.save(update_fields=["mentor"])
-        audit.record(actor=request.user, action="enrollment.mentor", target=enrollment, before=before,
-                     after={"mentor": enrollment.mentor.username if enrollment.mentor else None})
+        course_services.assign_mentor(operator=request.user, enrollment_id=enrollment.pk,
+                                      mentor=form.cleaned_data["mentor"])
         messages.success(request, _("Mentor saved."))
         return redirect("backoffice:orders:enrollment", pk=pk)
     return render(request, "backoffice/orders/enrollment.html",

@@ -28,6 +28,7 @@ SHOP_APPS = [
     "shop.coupons",
     "shop.cart",
     "shop.orders",
+    "shop.courses",
     "shop.payments",
     "shop.checkout",
 ]
@@ -235,4 +236,5 @@ ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
 ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY", "")  # PEM
 ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")  # PEM, Alipay's
 ALIPAY_SANDBOX = env_bool("ALIPAY_SANDBOX", True)
+ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")  # the merchant PID (2088…): notifications must name it
 FILTERS_EMPTY_CHOICE_LABEL = _("Any")

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -17,13 +16,11 @@ from shop.catalog.models import ProductStatus
 from shop.core.errors import DomainError
 from shop.core.money import ZERO
 from shop.coupons import selectors as coupon_selectors
-from shop.coupons import services as coupon_services
 from shop.coupons.models import CouponScope
+from shop.courses.services import COURSE
 from shop.orders import services as order_services
-from shop.orders.models import Order, OrderLine, OrderStatus, PaymentMethod
+from shop.orders.models import Order
 from shop.wallet import selectors as wallet_selectors
-from shop.wallet.models import EntryKind
-from shop.wallet.services import debit
 
 from .pricing import LineInput, Quote, quote
 
@@ -138,62 +135,71 @@ def _notices(result, lines, line_coupons, global_coupon) -> list[str]:
     return messages
 
 
-def place_order(user, line_ids, choices: Choices, *, shown_payable: Decimal, now: datetime) -> Order:
-    """One transaction: re-validate, re-price, refuse if the payable differs from what the shopper
-    saw, create the order and its lines, use the coupons, debit the balance. Payable 0 → paid."""
-    for _attempt in range(3):
-        try:
-            return _place(user, line_ids, choices, shown_payable=shown_payable, now=now)
-        except IntegrityError as exc:  # an order-number collision (50 random bits): try another
-            if "number" not in str(exc).lower():
-                raise
-    raise DomainError(_("Please try again."), code="retry")
+class AlreadyPlaced(DomainError):
+    """This settlement form was already turned into an order (double click, replayed form)."""
+
+    def __init__(self, order: Order):
+        super().__init__(_("This order was already placed."), code="already_placed")
+        self.order = order
+
+
+def place_order(user, line_ids, choices: Choices, *, shown_payable: Decimal, now: datetime,
+                idempotency_key: str | None = None) -> Order:
+    """One transaction: lock the cart lines, re-validate, re-price, refuse if the payable differs
+    from what the shopper saw, then open the order (lines, coupons used, balance debited).
+    Payable 0 → paid at once.
+
+    Placing is idempotent per settlement form: ``idempotency_key`` (a one-time token in the form)
+    is unique per shopper, so a double click or a replayed form raises :class:`AlreadyPlaced` with
+    the order the first one created — exactly one order and one debit."""
+    key = (idempotency_key or "").strip()[:64] or None
+    try:
+        return _place(user, line_ids, choices, shown_payable=shown_payable, now=now, key=key)
+    except IntegrityError:  # the same key committed by a concurrent request meanwhile
+        existing = placed_order(user, key)
+        if existing is None:
+            raise
+        raise AlreadyPlaced(existing) from None
+
+
+def placed_order(user, key: str | None) -> Order | None:
+    """The order already placed from the settlement form with this key, if any."""
+    key = (key or "").strip()[:64]
+    return Order.objects.filter(user=user, idempotency_key=key).first() if key else None
+
+
 
 
 @transaction.atomic
-def _place(user, line_ids, choices: Choices, *, shown_payable: Decimal, now: datetime) -> Order:
+def _place(user, line_ids, choices: Choices, *, shown_payable: Decimal, now: datetime, key: str | None) -> Order:
+    # Lock the shopper's chosen lines first (in pk order): a concurrent placing of the same lines
+    # waits here, then finds them gone and the order placed under the same key.
+    locked = list(CartLine.objects.select_for_update().filter(cart__user=user, pk__in=sorted(set(line_ids)))
+                  .order_by("pk").values_list("pk", flat=True))
+    existing = placed_order(user, key)
+    if existing is not None:
+        raise AlreadyPlaced(existing)
+    if len(locked) != len(set(line_ids)):
+        raise DomainError(_("Your cart changed — please review it."), code="lines_changed")
     settlement = settle(user, line_ids, choices, now=now, lock=True)
     q = settlement.quote
     if q.payable != shown_payable:
         raise PricesChanged()
-    order = Order.objects.create(
-        number=order_services.new_order_number(now),
-        user=user,
-        status=OrderStatus.PENDING,
-        original_total=q.original_total,
-        line_discount_total=q.line_discount_total,
-        subtotal=q.subtotal,
-        global_discount=q.global_discount,
-        balance_used=q.balance_used,
-        payable=q.payable,
-        global_coupon=settlement.global_coupon,
-        created_at=now,
-        expires_at=order_services.payment_deadline(now, settings.BAZAAR_ORDER_PAYMENT_MINUTES),
+    spec = order_services.OrderSpec(
+        kind=COURSE,
+        lines=[
+            order_services.LineSpec(
+                title=line.product.title, product=line.product, policy=line.policy, policy_label=line.policy.label,
+                days=line.policy.days, coupon=settlement.line_coupons.get(line.pk), original=lq.original,
+                line_discount=lq.line_discount, global_share=lq.global_share, balance_share=lq.balance_share,
+                final=lq.final,
+            )
+            for line, lq in zip(settlement.lines, q.lines, strict=True)
+        ],
+        original_total=q.original_total, line_discount_total=q.line_discount_total, subtotal=q.subtotal,
+        global_discount=q.global_discount, balance_used=q.balance_used, payable=q.payable,
+        global_coupon=settlement.global_coupon, idempotency_key=key,
     )
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order, product=line.product, policy=line.policy, title=line.product.title,
-            policy_label=line.policy.label, days=line.policy.days, coupon=settlement.line_coupons.get(line.pk),
-            original=lq.original, line_discount=lq.line_discount, global_share=lq.global_share,
-            balance_share=lq.balance_share, final=lq.final,
-        )
-        for line, lq in zip(settlement.lines, q.lines, strict=True)
-    )
-    order_services.record_event(order, from_status="", to_status=OrderStatus.PENDING, actor=user, now=now)
-    coupon_ids = [c.pk for c in settlement.line_coupons.values()]
-    if settlement.global_coupon:
-        coupon_ids.append(settlement.global_coupon.pk)
-    if coupon_ids:
-        coupon_services.mark_used(coupon_ids, order_ref=order.ref, now=now)
-    if q.balance_used > 0:
-        debit(user=user, asset="balance", amount=q.balance_used, kind=EntryKind.EXPENSE,
-              memo=_("Order %(number)s") % {"number": order.number}, ref=order.ref, actor=user)
+    order = order_services.open_order(user=user, spec=spec, now=now)
     CartLine.objects.filter(pk__in=[line.pk for line in settlement.lines]).delete()
-    if q.payable == 0:
-        order_services.mark_paid(order.pk, method=PaymentMethod.WALLET, now=now, actor=user,
-                                 note="paid with balance / coupons")
-        order.refresh_from_db()
-    else:
-        order_services.schedule_timeout(order)
-    log.info("event=order_placed order=%s payable=%s balance=%s", order.number, q.payable, q.balance_used)
     return order

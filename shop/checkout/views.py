@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,14 +19,19 @@ from . import services
 from .forms import SettlementForm
 from .options import coupon_options
 
+MAX_LINES = 100
+MAX_ID = 2**31 - 1  # ids beyond any integer column are not ours (and overflow SQLite's binding)
+
 
 def _form(request, data):
     """Build the form for the shopper's selected lines; raises DomainError if they can't be bought."""
-    raw_ids = data.getlist("lines")
+    raw_ids = data.getlist("lines")[:MAX_LINES]
     try:
         line_ids = [int(i) for i in raw_ids]
     except ValueError:
-        raise DomainError(_("Your cart changed — please review it."), code="bad_lines") from None
+        line_ids = []
+    if not line_ids or any(not 0 < i <= MAX_ID for i in line_ids):
+        raise DomainError(_("Your cart changed — please review it."), code="bad_lines")
     now = clock.now()
     lines = services.selected_lines(request.user, line_ids)
     line_options, global_options = coupon_options(request.user, lines, now=now)
@@ -35,6 +41,7 @@ def _form(request, data):
 
 def _render(request, form, settlement, *, template="checkout/checkout.html", status=200, error=None):
     context = {"form": form, "settlement": settlement, "error": error, "rows": form.rows(),
+               "idem": _idempotency_key(request),
                "lines": list(zip(form.cart_lines, settlement.quote.lines, strict=True)),
                "order_minutes": settings.BAZAAR_ORDER_PAYMENT_MINUTES}
     return render(request, template, context, status=status)
@@ -53,10 +60,28 @@ def start(request):
     return _render(request, form, settlement)
 
 
+def _idempotency_key(request) -> str:
+    """The settlement form's one-time key: kept while the shopper changes choices (it travels in
+    the form), new for every fresh settlement page."""
+    key = (request.POST.get("idem") or "").strip() if request.method == "POST" else ""
+    return key if key.isalnum() and len(key) <= 64 else uuid.uuid4().hex
+
+
 def _choices(form) -> services.Choices:
+    """The valid part of the shopper's choices: a bad balance entry is priced as 0 but keeps the
+    chosen coupons, so the summary never drops discounts the shopper picked."""
     data = form.cleaned_data
     return services.Choices(line_coupons=form.line_coupons(), global_coupon=data.get("global_coupon"),
-                            balance=data.get("balance") or ZERO)
+                            balance=(data.get("balance") or ZERO) if "balance" not in form.errors else ZERO)
+
+
+def _settle_best(request, form, now):
+    """Price the valid choices; if even they can't be used, price without any."""
+    line_ids = [line.pk for line in form.cart_lines]
+    try:
+        return services.settle(request.user, line_ids, _choices(form), now=now)
+    except DomainError:
+        return services.settle(request.user, line_ids, services.Choices(), now=now)
 
 
 @require_POST
@@ -69,8 +94,7 @@ def quote(request):
         return HttpResponseClientRedirect(reverse("cart:detail")) if request.htmx else redirect("cart:detail")
     template = "checkout/checkout.html#breakdown" if request.htmx else "checkout/checkout.html"
     if not form.is_valid():
-        settlement = services.settle(request.user, [line.pk for line in form.cart_lines], services.Choices(), now=now)
-        return _render(request, form, settlement, template=template, error=_first_error(form))
+        return _render(request, form, _settle_best(request, form, now), template=template, error=_first_error(form))
     try:
         settlement = services.settle(request.user, [line.pk for line in form.cart_lines], _choices(form), now=now)
     except DomainError as exc:
@@ -91,22 +115,27 @@ def pay(request):
     """**Pay now**: place the order for exactly the payable the shopper saw."""
     try:
         form, now = _form(request, request.POST)
+    except services.AlreadyPlaced as exc:
+        return redirect(exc.order)
     except DomainError as exc:
+        placed = services.placed_order(request.user, request.POST.get("idem"))
+        if placed is not None:  # a replay of a form whose lines became this order
+            messages.info(request, _("This order was already placed."))
+            return redirect(placed)
         messages.error(request, exc.message)
         return redirect("cart:detail")
     if not form.is_valid() or form.cleaned_data.get("shown_payable") is None:
-        settlement = services.settle(request.user, [line.pk for line in form.cart_lines], services.Choices(), now=now)
-        return _render(request, form, settlement, status=400,
+        return _render(request, form, _settle_best(request, form, now), status=400,
                        error=_first_error(form) or str(services.PricesChanged()))
     try:
         order = services.place_order(request.user, [line.pk for line in form.cart_lines], _choices(form),
-                                     shown_payable=form.cleaned_data["shown_payable"], now=now)
+                                     shown_payable=form.cleaned_data["shown_payable"], now=now,
+                                     idempotency_key=request.POST.get("idem"))
+    except services.AlreadyPlaced as exc:
+        messages.info(request, exc.message)
+        return redirect(exc.order)
     except DomainError as exc:
-        try:
-            settlement = services.settle(request.user, [line.pk for line in form.cart_lines], _choices(form), now=now)
-        except DomainError:
-            settlement = services.settle(request.user, [line.pk for line in form.cart_lines], services.Choices(), now=now)
-        return _render(request, form, settlement, status=409, error=exc.message)
+        return _render(request, form, _settle_best(request, form, now), status=409, error=exc.message)
     if order.payable == Decimal("0"):
         messages.success(request, _("Paid in full with your balance and coupons."))
         return redirect(order)

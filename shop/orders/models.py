@@ -38,6 +38,18 @@ class PaymentMethod(models.TextChoices):
     ALIPAY = "alipay", _("Alipay")
 
 
+class OrderQuerySet(models.QuerySet):
+    def with_status(self, status: str, now):
+        """Orders whose status *by the clock* is ``status``: a pending order past its deadline
+        counts as timed out, whether or not the time-out job ran."""
+        overdue = Q(status=OrderStatus.PENDING, expires_at__lte=now)
+        if status == OrderStatus.PENDING:
+            return self.filter(status=OrderStatus.PENDING, expires_at__gt=now)
+        if status == OrderStatus.TIMED_OUT:
+            return self.filter(Q(status=OrderStatus.TIMED_OUT) | overdue)
+        return self.filter(status=status)
+
+
 class Order(models.Model):
     """Anything a shopper pays for, of some ``kind`` (a cart of courses, a won lot, a deposit …).
     The app that owns a kind registers what paying grants and what closing undoes
@@ -69,6 +81,8 @@ class Order(models.Model):
     refund_reason = models.CharField(_("refund reason"), max_length=300, blank=True)
     # Where a physical good goes (name, phone, address), copied when the order is placed.
     shipping = models.JSONField(_("ship to"), null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

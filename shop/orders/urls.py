@@ -9,6 +9,4 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="cancel"),
     path("orders/<str:number>/refund/", views.order_refund, name="refund"),
-    path("me/courses/", views.my_courses, name="courses"),
-    path("me/courses/<int:pk>/register/", views.degree_registration, name="register"),
 ]

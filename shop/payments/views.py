@@ -60,7 +60,7 @@ def sandbox_cashier(request, token):
     payment = _sandbox_request(token)
     if request.method == "POST":
         paid = request.POST.get("outcome") == "pay"
-        fields = SandboxGateway().build_notification(payment, paid=paid)
+        fields = SandboxGateway().build_notification(payment, paid=paid, trade_no=SandboxGateway.trade_for(token))
         async_task("shop.payments.tasks.deliver_notification", "sandbox", fields)
         return redirect(payment.return_url)
     return render(request, "payments/sandbox.html", {"payment": payment})

@@ -29,12 +29,21 @@ def test_order_detail_and_refund_approval(operator_client, operator, user, fund,
     request_refund(order.pk, user=user, reason="Not for me", now=clock.now())
     detail = operator_client.get(reverse("backoffice:orders:detail", args=[order.number])).content.decode()
     assert "Not for me" in detail and "Approve refund" in detail
-    operator_client.post(reverse("backoffice:orders:refund", args=[order.number]), {"decision": "approve"})
+    unconfirmed = operator_client.post(reverse("backoffice:orders:refund", args=[order.number]),
+                                       {"decision": "approve"}, follow=True)
+    order.refresh_from_db()
+    assert order.status == "refund_requested" and "Tick the box to confirm" in unconfirmed.content.decode()
+    no_reason = operator_client.post(reverse("backoffice:orders:refund", args=[order.number]),
+                                     {"decision": "reject", "note": "  "}, follow=True)
+    order.refresh_from_db()
+    assert order.status == "refund_requested" and "why the refund is declined" in no_reason.content.decode()
+    operator_client.post(reverse("backoffice:orders:refund", args=[order.number]), {"decision": "approve",
+                                                                                    "confirm": "yes"})
     order.refresh_from_db()
     assert order.status == "refunded"
     assert AuditLog.objects.filter(action="order.refund_approve", actor=operator).exists()
-    again = operator_client.post(reverse("backoffice:orders:refund", args=[order.number]), {"decision": "approve"},
-                                 follow=True)
+    again = operator_client.post(reverse("backoffice:orders:refund", args=[order.number]),
+                                 {"decision": "approve", "confirm": "yes"}, follow=True)
     assert "cannot be changed" in again.content.decode()
 
 

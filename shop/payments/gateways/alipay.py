@@ -69,11 +69,12 @@ class AlipayGateway(Gateway):
     name = "alipay"
 
     def __init__(self, *, app_id: str | None = None, private_key: str | None = None, public_key: str | None = None,
-                 sandbox: bool | None = None):
+                 sandbox: bool | None = None, seller_id: str | None = None):
         self.app_id = app_id if app_id is not None else getattr(settings, "ALIPAY_APP_ID", "")
         self.private_key = private_key if private_key is not None else getattr(settings, "ALIPAY_APP_PRIVATE_KEY", "")
         self.public_key = public_key if public_key is not None else getattr(settings, "ALIPAY_PUBLIC_KEY", "")
         self.sandbox = bool(getattr(settings, "ALIPAY_SANDBOX", True) if sandbox is None else sandbox)
+        self.seller_id = seller_id if seller_id is not None else getattr(settings, "ALIPAY_SELLER_ID", "")
 
     @property
     def gateway_url(self) -> str:
@@ -120,6 +121,8 @@ class AlipayGateway(Gateway):
             raise InvalidSignature("bad Alipay signature")
         if fields.get("app_id") != self.app_id:
             raise InvalidSignature("wrong app id")
+        if self.seller_id and fields.get("seller_id") != self.seller_id:
+            raise InvalidSignature("wrong seller id")
         order_number = fields.get("out_trade_no", "")
         trade_no = fields.get("trade_no") or fields.get("notify_id", "")
         if not order_number or not trade_no:
@@ -138,7 +141,7 @@ class AlipayGateway(Gateway):
         else:  # WAIT_BUYER_PAY and anything new: nothing to do
             kind, paid, event_id = INFO, False, _event_id(trade_no, status or "unknown")
         return GatewayNotification(event_id=event_id, order_number=order_number, amount=amount, paid=paid,
-                                   raw={**fields, "sign": sign}, kind=kind)
+                                   raw={**fields, "sign": sign}, kind=kind, trade_no=trade_no[:100])
 
     def refund(self, order_number: str, amount: Decimal, *, reason: str, request_id: str | None = None) -> str:
         """``alipay.trade.refund`` (network). ``out_request_no`` = ``request_id`` makes a retry of the

@@ -58,7 +58,8 @@ class GatewayNotification:
 
     ``event_id`` identifies the *event* for idempotency (store it under a unique key in the same
     transaction as the state change): re-deliveries of the same event carry the same id.
-    ``paid`` is true only for a successful payment (``kind == "payment"``).
+    ``paid`` is true only for a successful payment (``kind == "payment"``). ``trade_no`` is the
+    gateway's id of the payment itself (one per trade, whatever the notification).
     """
 
     event_id: str
@@ -67,6 +68,7 @@ class GatewayNotification:
     paid: bool
     raw: dict = field(repr=False)
     kind: str = PAYMENT
+    trade_no: str = ""
 
 
 class Gateway(ABC):

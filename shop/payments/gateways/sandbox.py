@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 APP_ID = "bazaar-sandbox"
 SALT = "bazaar.sandbox"
 PAID, FAILED = "paid", "failed"
-SIGNED_FIELDS = ("app_id", "event_id", "order_number", "amount", "status", "timestamp")
+SIGNED_FIELDS = ("app_id", "event_id", "trade_no", "order_number", "amount", "status", "timestamp")
 
 
 def _signature(fields: Mapping[str, str]) -> str:
@@ -88,16 +89,27 @@ class SandboxGateway(Gateway):
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidSignature("unreadable cashier token") from exc
 
-    def build_notification(self, request: PaymentRequest, *, paid: bool, event_id: str | None = None) -> dict[str, str]:
+    @staticmethod
+    def trade_for(token: str) -> str:
+        """The sandbox's trade number for one cashier session: the same token is the same trade,
+        so a double-clicked or repeated **Pay** on that page is one payment, as at a real gateway."""
+        return "SBX" + hashlib.sha256(token.encode()).hexdigest()[:20].upper()
+
+    def build_notification(self, request: PaymentRequest, *, paid: bool, trade_no: str | None = None,
+                           event_id: str | None = None) -> dict[str, str]:
         """The form fields the sandbox posts to the notify URL after the shopper chose "Pay"
-        (``paid=True``) or "Fail". Each call is a new event (a fresh random ``event_id``) unless
-        one is given — pass the same id to simulate a re-delivery."""
+        (``paid=True``) or "Fail" for the trade ``trade_no`` (default: a new trade). The event id
+        names the trade's outcome (``<trade>:paid``), so every delivery of it is the same event;
+        pass ``event_id`` to forge a different one."""
+        trade_no = trade_no or f"SBX{secrets.token_hex(10).upper()}"
+        status = PAID if paid else FAILED
         fields = {
             "app_id": APP_ID,
-            "event_id": event_id or f"SBX{secrets.token_hex(10).upper()}",
+            "event_id": event_id or f"{trade_no}:{status}",
+            "trade_no": trade_no,
             "order_number": request.order_number,
             "amount": str(Decimal(request.amount).quantize(CENT, rounding=ROUND_HALF_UP)),
-            "status": PAID if paid else FAILED,
+            "status": status,
             "timestamp": clock.now().isoformat(),
         }
         fields["sign"] = _signature(fields)
@@ -119,6 +131,7 @@ class SandboxGateway(Gateway):
             event_id=fields["event_id"], order_number=fields["order_number"],
             amount=parse_amount(fields.get("amount", "")), paid=status == PAID,
             raw={k: fields.get(k, "") for k in (*SIGNED_FIELDS, "sign")}, kind=PAYMENT,
+            trade_no=fields.get("trade_no", "")[:100],
         )
 
     def refund(self, order_number: str, amount: Decimal, *, reason: str, request_id: str | None = None) -> str:

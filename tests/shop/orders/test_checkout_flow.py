@@ -9,7 +9,8 @@ from shop.checkout.services import Choices, PricesChanged, place_order, settle
 from shop.core.errors import DomainError
 from shop.coupons.models import ClaimedCoupon
 from shop.orders.models import Enrollment, Order, OrderEvent
-from shop.orders.services import approve_refund, cancel, reject_refund, request_refund, time_out
+from shop.orders.services import cancel, reject_refund, request_refund, time_out
+from shop.payments.services import approve_refund
 from shop.orders.tasks import apply_due
 from shop.payments.gateways.base import PaymentRequest
 from shop.payments.gateways.sandbox import SandboxGateway
@@ -225,7 +226,7 @@ def test_degree_enrollment_waits_for_registration(shopper_client, user, fund, ma
     _place(user, cart_with(user, degree), balance="500", now=clock.now())
     enrollment = Enrollment.objects.get(user=user, product=degree)
     assert enrollment.status == "awaiting"
-    url = reverse("orders:register", args=[enrollment.pk])
+    url = reverse("courses:register", args=[enrollment.pk])
     response = shopper_client.post(url, {"current_company": "ACME"})
     assert response.status_code == 200 and "is-invalid" in response.content.decode()
     response = shopper_client.post(url, {
@@ -264,7 +265,7 @@ def test_checkout_page_quote_partial_and_pay(shopper_client, user, fund, make_pr
     assert order.status == "paid"  # sync django-q in tests: the notification ran inline
     detail = shopper_client.get(reverse("orders:detail", args=[order.number])).content.decode()
     assert "Paid" in detail and "Request refund" in detail
-    courses = shopper_client.get(reverse("orders:courses")).content.decode()
+    courses = shopper_client.get(reverse("courses:mine")).content.decode()
     assert course.title in courses
 
 

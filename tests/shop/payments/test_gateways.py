@@ -112,7 +112,8 @@ def test_sandbox_start_refuses_non_positive_or_sub_cent_amounts():
 def test_sandbox_notification_round_trip():
     gateway = SandboxGateway()
     fields = gateway.build_notification(REQUEST, paid=True)
-    assert set(fields) == {"app_id", "event_id", "order_number", "amount", "status", "timestamp", "sign"}
+    assert set(fields) == {"app_id", "event_id", "trade_no", "order_number", "amount", "status", "timestamp", "sign"}
+    assert fields["event_id"] == f"{fields['trade_no']}:paid"
     assert fields["amount"] == "96.50" and fields["status"] == "paid"
     note = gateway.parse_notification(fields)
     assert note.paid and note.kind == "payment" and note.event_id == fields["event_id"]
