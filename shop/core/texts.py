@@ -26,6 +26,7 @@ and a service stores one with ``Text(PAID, number=order.number)``:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -51,6 +52,7 @@ class TextDef:
 
 _REGISTRY: dict[str, TextDef] = {}
 _discovered = False
+_discovery_lock = threading.RLock()
 
 
 def define(key: str, *, money=(), datetimes=(), **parts: str | Promise) -> str:
@@ -68,10 +70,14 @@ def define(key: str, *, money=(), datetimes=(), **parts: str | Promise) -> str:
 
 
 def lookup(key: str) -> TextDef | None:
+    """The definition of ``key``; the first miss imports every app's ``texts`` module (once, and
+    other threads wait for it, so none renders a fallback while the registry fills)."""
     global _discovered
     if key not in _REGISTRY and not _discovered:
-        _discovered = True
-        autodiscover_modules("texts")
+        with _discovery_lock:
+            if not _discovered:
+                autodiscover_modules("texts")
+                _discovered = True
     return _REGISTRY.get(key)
 
 

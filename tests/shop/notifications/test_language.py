@@ -94,3 +94,10 @@ def test_unknown_language_is_not_stored(user):
 def test_text_and_body_string_are_not_mixed(user):
     with pytest.raises(TypeError):
         notify(user, Text(PAID, number="B6"), "a body")
+
+
+def test_email_to_an_english_reader_made_while_chinese_is_active(user, django_capture_on_commit_callbacks):
+    remember_language(user, "en")
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
+        notify(user, Text(PAID, number="B7"))
+    assert mail.outbox[0].subject == "Order B7 is paid"
