@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/bazaar
 
-.PHONY: run test test-postgres lint install bench lock messages clean
+.PHONY: run dev test test-postgres lint install bench lock messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Bazaar needs Python >= 3.11 on PATH."; exit 1; }
@@ -18,12 +18,19 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## run: set everything up and start web + qcluster with demo data (Ctrl-C stops both)
+## run: set everything up and serve the demo like production (gunicorn, DEBUG off, WhiteNoise) + qcluster
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	bin/run-demo
+
+## dev: the same with DEBUG on and runserver's auto-reload, for developers (Ctrl-C stops both)
+dev: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py seed_demo
+	bin/run-demo --dev
 
 ## test: set everything up and run the whole suite (unit, view, browser) on SQLite
 test: install lint
