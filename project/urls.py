@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from shop.core import views as core_views
 
@@ -22,3 +23,10 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif getattr(settings, "BAZAAR_SERVE_MEDIA", False):  # the demo has no proxy in front to serve uploads
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler400 = "shop.core.views.bad_request"
+handler403 = "shop.core.views.permission_denied"
+handler404 = "shop.core.views.page_not_found"
+handler500 = "shop.core.views.server_error"

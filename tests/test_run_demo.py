@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -89,7 +90,11 @@ def test_run_demo_serves_like_production_and_ctrl_c_leaves_no_process(demo_env, 
         # Like production: DEBUG off, so an unknown URL gets the shop's own 404 page.
         status, body = _get(f"{base_url}/no-such-page/")
         assert status == 404
-        assert "Traceback" not in body and "Using the URLconf" not in body
+        assert "Page not found" in body and "Using the URLconf" not in body
+        # …styled by hashed, compressed static files that WhiteNoise serves.
+        stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', body)
+        assert stylesheet, body
+        assert _get(base_url + stylesheet.group(1))[0] == 200
 
         deadline = time.monotonic() + 20  # the cluster is up: master, sentinel, worker, monitor, pusher
         while True:

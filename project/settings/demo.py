@@ -26,3 +26,5 @@ CSRF_COOKIE_SECURE = False
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Its own collected files, so a demo's collectstatic never shadows the test suite's static files.
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "demo-static"))
+# Uploaded covers and avatars: production's proxy serves MEDIA_ROOT; the demo has none in front.
+BAZAAR_SERVE_MEDIA = True
