@@ -9,6 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("REDIS_URL"):  # make test-scaleout: the Redis cache that several processes share
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": f"test-{os.getpid()}"}}
 # A file database so that threads get their own connections (as in production) and a real
 # qcluster subprocess could share it; WAL + IMMEDIATE apply exactly as in development.
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,271 @@
+"""Scale-out, proven: two real qcluster processes share one Redis queue and one PostgreSQL database.
+
+Due work (orders past their payment deadline with balance used, coupons whose claim window
+opens or closes now) is reached both by its one-off schedule (``schedule_once``) and by the
+sweeper, and jobs are delivered twice, by two ``async_task`` calls and as the very same package.
+Whatever runs where, each effect happens exactly once. Run by ``make test-scaleout``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Sum
+from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.models import Schedule, Task
+from django_q.tasks import async_task
+
+from shop.checkout.services import Choices, place_order, settle
+from shop.coupons.models import ClaimStatus, Coupon
+from shop.coupons.services import schedule_jobs
+from shop.notifications.models import Notification
+from shop.orders.models import Order, OrderEvent, OrderStatus
+from shop.scheduling.services import SWEEPER_NAME, ensure_sweeper, job_name, unschedule
+from shop.wallet.models import EntryKind, LedgerEntry, Wallet
+
+from .conftest import wait_for
+
+pytestmark = [
+    pytest.mark.scaleout,
+    pytest.mark.postgres,
+    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="scale-out needs REDIS_URL (make test-scaleout)"),
+]
+
+TIME_OUT = "shop.orders.tasks.time_out"
+SYNC_COUPON = "shop.coupons.tasks.sync_status"
+SWEEP = "shop.scheduling.tasks.sweep"
+FUNDS = Decimal("200.00")
+BALANCE_USED = Decimal("40.00")
+# The django-q2 scheduler wakes every ~30 s (not configurable), so a due one-off schedule runs
+# 30–35 s after the clusters start; the rest of a test takes a few seconds.
+SCHEDULED_WORK_TIMEOUT = 90
+TASKS_TIMEOUT = 30
+
+
+# --- making due work -----------------------------------------------------------------------------
+def due_orders(shoppers, make_product, cart_with, *, per_shopper: int) -> list[Order]:
+    """Pending orders placed through checkout one payment window (+5 s) ago: each used
+    ``BALANCE_USED`` of the shopper's balance and is due to time out now. Placing scheduled their
+    time-out job through ``schedule_once``."""
+    now = timezone.now()
+    placed_at = now - timedelta(minutes=settings.BAZAAR_ORDER_PAYMENT_MINUTES, seconds=5)
+    orders = []
+    for shopper in shoppers:
+        for _ in range(per_shopper):
+            line = cart_with(shopper, make_product(prices=["150.00"]))[0]
+            choices = Choices(balance=BALANCE_USED)
+            payable = settle(shopper, [line.pk], choices, now=placed_at).quote.payable
+            order = place_order(shopper, [line.pk], choices, shown_payable=payable, now=placed_at)
+            assert order.status == OrderStatus.PENDING and order.expires_at < now
+            assert order.balance_used == BALANCE_USED
+            orders.append(order)
+    return orders
+
+
+def timeout_job(order: Order) -> str:
+    return job_name("order", order.number, "timeout")
+
+
+def make_shoppers(make_user, fund, n: int, prefix: str):
+    shoppers = [make_user(f"{prefix}{i}", email=f"{prefix}{i}@example.com") for i in range(n)]
+    for shopper in shoppers:
+        fund(shopper, balance=FUNDS)
+    return shoppers
+
+
+def due_sweeper() -> None:
+    ensure_sweeper()
+    Schedule.objects.filter(name=SWEEPER_NAME).update(next_run=timezone.now() - timedelta(seconds=1))
+
+
+class TwiceBroker:
+    """Hands every package to the real broker twice, as an at-least-once broker may deliver it."""
+
+    def __init__(self, broker):
+        self.broker, self.list_key = broker, broker.list_key
+
+    def enqueue(self, package):
+        self.broker.enqueue(package)
+        return self.broker.enqueue(package)
+
+
+def enqueue(func: str, *args, twice: bool = False, **options) -> str:
+    """Queue a job for the clusters (the test settings run ``async_task`` inline otherwise)."""
+    broker = TwiceBroker(get_broker()) if twice else get_broker()
+    return async_task(func, *args, sync=False, broker=broker, **options)
+
+
+def finished(task_ids) -> dict[str, Task]:
+    return {t.id: t for t in Task.objects.filter(id__in=list(task_ids))}
+
+
+def wait_for_tasks(task_ids, clusters) -> dict[str, Task]:
+    task_ids = list(task_ids)
+    return wait_for(lambda: (done := finished(task_ids)) and len(done) == len(task_ids) and done,
+                    what=f"results of {len(task_ids)} tasks", clusters=clusters, timeout=TASKS_TIMEOUT)
+
+
+def results_of(func: str, since) -> list:
+    return [t.result for t in Task.objects.filter(func=func, started__gte=since)]
+
+
+# --- what must hold ------------------------------------------------------------------------------
+def assert_timed_out_once(orders: list[Order], clusters) -> None:
+    for order in orders:
+        order.refresh_from_db()
+        assert order.status == OrderStatus.TIMED_OUT, order.number
+        assert OrderEvent.objects.filter(order=order, to_status=OrderStatus.TIMED_OUT).count() == 1, order.number
+        refunds = LedgerEntry.objects.filter(ref=order.ref, kind=EntryKind.REFUND)
+        assert [e.amount for e in refunds] == [BALANCE_USED], order.number
+        assert Notification.objects.filter(user=order.user, title__contains=order.number).count() == 1
+        # Its e-mail was sent once, by one of the two clusters (console backend → their logs).
+        subjects = sum(len(re.findall(rf"^Subject: .*{order.number}", c.output(), re.M)) for c in clusters)
+        assert subjects == 1, f"{order.number} e-mailed {subjects} times"
+    for shopper in {order.user for order in orders}:
+        wallet = Wallet.objects.get(user=shopper)
+        ledger = LedgerEntry.objects.filter(wallet=wallet, asset="balance").aggregate(total=Sum("amount"))["total"]
+        assert wallet.balance == ledger == FUNDS, shopper.username
+
+
+def assert_no_failed_tasks() -> None:
+    failed = [(t.func, t.result) for t in Task.objects.filter(success=False)]
+    assert not failed, failed
+
+
+def assert_both_clusters_worked(clusters) -> None:
+    counts = {c.name: len(re.findall(r"Processed '", c.output())) for c in clusters}
+    assert all(counts.values()), f"one cluster did no work: {counts}"
+
+
+def state() -> dict:
+    """Everything a repeated job could change."""
+    return {
+        "orders": sorted(Order.objects.values_list("number", "status", "closed_at")),
+        "events": OrderEvent.objects.count(),
+        "ledger": sorted(LedgerEntry.objects.values_list("ref", "kind", "amount", "balance_after")),
+        "wallets": sorted(Wallet.objects.values_list("user_id", "balance")),
+        "coupons": sorted(Coupon.objects.values_list("pk", "status")),
+        "notifications": sorted(Notification.objects.values_list("pk", "emailed_at")),
+    }
+
+
+# --- the tests -----------------------------------------------------------------------------------
+def test_due_time_outs_and_coupon_edges_apply_once_with_two_clusters(
+    qclusters, make_user, fund, make_product, cart_with, make_coupon
+):
+    started = timezone.now()
+    shoppers = make_shoppers(make_user, fund, 3, "due")
+    orders = due_orders(shoppers, make_product, cart_with, per_shopper=2)
+    scheduled, lost = orders[::2], orders[1::2]
+    for order in scheduled:  # placing scheduled the time-out at the deadline, already past
+        assert Schedule.objects.get(name=timeout_job(order)).next_run < timezone.now()
+    for order in lost:  # a lost job: only the sweeper can find these
+        assert unschedule(timeout_job(order)) == 1
+
+    now = timezone.now()
+    soon, day, minute = now + timedelta(seconds=2), timedelta(days=1), timedelta(minutes=1)
+    opening = [make_coupon(status=ClaimStatus.NOT_STARTED, claim_opens_at=soon, claim_closes_at=now + day)
+               for _ in range(2)]
+    closing = [make_coupon(status=ClaimStatus.CLAIMING, claim_opens_at=now - day, claim_closes_at=soon)
+               for _ in range(2)]
+    for coupon in opening + closing:  # one-off jobs at the edges, through schedule_once
+        schedule_jobs(coupon, now=now)
+    jobs = [timeout_job(o) for o in scheduled] + [s.name for s in Schedule.objects.filter(
+        name__startswith="coupon:", next_run__lt=soon + timedelta(seconds=1))]
+    assert set(jobs[len(scheduled):]) == {*(job_name("coupon", c.pk, "open") for c in opening),
+                                          *(job_name("coupon", c.pk, "close") for c in closing)}
+    # Edges that passed with no job (lost, or the status was stale when saved): sweeper only.
+    opened_unseen = [make_coupon(status=ClaimStatus.NOT_STARTED, claim_opens_at=now - minute,
+                                 claim_closes_at=now + day) for _ in range(2)]
+    closed_unseen = [make_coupon(status=ClaimStatus.CLAIMING, claim_opens_at=now - day,
+                                 claim_closes_at=now - minute) for _ in range(2)]
+    due_sweeper()
+
+    def applied():
+        return (
+            not Order.objects.filter(pk__in=[o.pk for o in orders], status=OrderStatus.PENDING).exists()
+            and not Coupon.objects.filter(pk__in=[c.pk for c in opening + opened_unseen]).exclude(
+                status=ClaimStatus.CLAIMING).exists()
+            and not Coupon.objects.filter(pk__in=[c.pk for c in closing + closed_unseen]).exclude(
+                status=ClaimStatus.ENDED).exists()
+            and Task.objects.filter(group__in=jobs).values("group").distinct().count() == len(jobs)
+            and Task.objects.filter(func=SWEEP, started__gte=started).exists()
+            and not Notification.objects.filter(email=True, emailed_at__isnull=True).exists()
+            and get_broker().queue_size() == 0
+        )
+
+    wait_for(applied, what="time-outs, coupon edges, schedules and sweep applied", clusters=qclusters,
+             timeout=SCHEDULED_WORK_TIMEOUT)
+    time.sleep(1)  # anything still running on a worker finishes (and would show below)
+
+    assert not Schedule.objects.filter(name__in=jobs).exists()  # one-off schedules are used up
+    assert_no_failed_tasks()
+    assert_timed_out_once(orders, qclusters)
+    # Each coupon's status moved once: the counts the jobs and sweeps report add up to one each.
+    sweeps = results_of(SWEEP, started)
+    coupon_moves = sum(results_of(SYNC_COUPON, started)) + sum(r["coupons"] for r in sweeps)
+    assert coupon_moves == len(opening + closing + opened_unseen + closed_unseen)
+    order_moves = sum(map(bool, results_of(TIME_OUT, started))) + sum(r["orders"] for r in sweeps)
+    assert order_moves == len(orders)
+    assert_both_clusters_worked(qclusters)
+
+
+def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_product, cart_with, make_coupon):
+    started = timezone.now()
+    shoppers = make_shoppers(make_user, fund, 2, "twice")
+    orders = due_orders(shoppers, make_product, cart_with, per_shopper=3)
+    for order in orders:
+        unschedule(timeout_job(order))  # only the deliveries below reach them
+    now = timezone.now()
+    opened = [make_coupon(status=ClaimStatus.NOT_STARTED, claim_opens_at=now - timedelta(minutes=1)) for _ in range(3)]
+
+    # Each job twice at once: two async_task calls (two tasks), or one package delivered twice.
+    pairs = {order.pk: [enqueue(TIME_OUT, order.pk), enqueue(TIME_OUT, order.pk)] for order in orders[::2]}
+    doubled = {order.pk: enqueue(TIME_OUT, order.pk, twice=True, task_name=f"twice-{order.number}")
+               for order in orders[1::2]}
+    coupon_pairs = {c.pk: [enqueue(SYNC_COUPON, c.pk), enqueue(SYNC_COUPON, c.pk)] for c in opened}
+    tasks = wait_for_tasks([i for ids in [*pairs.values(), *coupon_pairs.values()] for i in ids]
+                           + list(doubled.values()), qclusters)
+    wait_for(lambda: all(sum(c.processed(f"twice-{o.number}") for c in qclusters) == 2 for o in orders[1::2]),
+             what="second deliveries", clusters=qclusters, timeout=TASKS_TIMEOUT)
+    wait_for(lambda: not Notification.objects.filter(email=True, emailed_at__isnull=True).exists(),
+             what="time-out e-mails sent", clusters=qclusters, timeout=TASKS_TIMEOUT)
+
+    assert_no_failed_tasks()
+    for ids in pairs.values():  # one delivery timed the order out, the other found nothing to do
+        assert sorted(tasks[i].result for i in ids) == [False, True]
+    for ids in coupon_pairs.values():
+        assert sorted(tasks[i].result for i in ids) == [0, 1]
+    assert_timed_out_once(orders, qclusters)
+    assert Coupon.objects.filter(pk__in=[c.pk for c in opened], status=ClaimStatus.CLAIMING).count() == len(opened)
+
+    # Every job delivered again, the sweeper twice: nothing changes.
+    before = state()
+    again = [enqueue(TIME_OUT, o.pk) for o in orders for _ in range(2)]
+    again += [enqueue(SYNC_COUPON, c.pk) for c in opened for _ in range(2)]
+    again += [enqueue(SWEEP), enqueue(SWEEP)]
+    tasks = wait_for_tasks(again, qclusters)
+    time.sleep(1)
+    assert_no_failed_tasks()
+    assert Counter(type(t.result).__name__ + ":" + str(t.result) for t in tasks.values() if t.func != SWEEP) == {
+        "bool:False": 2 * len(orders), "int:0": 2 * len(opened)}
+    assert all(not any(t.result.values()) for t in tasks.values() if t.func == SWEEP)
+    assert state() == before
+    assert_both_clusters_worked(qclusters)
+    assert Task.objects.filter(started__gte=started).count() >= len(again)
+
+    # Django's cache is the same Redis for the test process and both clusters.
+    cache.set("scaleout:from-test", "hello")
+    [get] = wait_for_tasks([enqueue("django.core.cache.cache.get", "scaleout:from-test")], qclusters).values()
+    assert get.result == "hello"
+    wait_for_tasks([enqueue("django.core.cache.cache.set", "scaleout:from-cluster", "hi", 60)], qclusters)
+    assert cache.get("scaleout:from-cluster") == "hi"
