@@ -20,15 +20,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.core import audit, clock
+from shop.core import audit, clock, texts
 from shop.core.errors import DomainError
 from shop.core.money import ZERO
+from shop.core.texts import Text
 from shop.coupons import services as coupon_services
 from shop.notifications.services import notify
 from shop.scheduling.services import job_name, schedule_once, unschedule
 from shop.wallet.models import EntryKind
 from shop.wallet.services import credit, debit
 
+from . import texts as T
 from .kinds import get_kind
 from .models import TRANSITIONS, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 
@@ -44,9 +46,13 @@ def new_order_number(now: datetime) -> str:
     return f"B{timezone.localtime(now):%y%m%d}" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
-def record_event(order: Order, *, from_status: str, to_status: str, actor=None, note: str = "", now=None):
+def record_event(order: Order, *, from_status: str, to_status: str, actor=None, note: Text | str = "", now=None):
+    """An ``OrderEvent``; ``note`` is a :class:`Text` (shown in the reader's language) or what a
+    person typed (shown as typed)."""
+    note_key, note_params, note_plain = texts.split(note, max_length=300)
     return OrderEvent.objects.create(
-        order=order, from_status=from_status, to_status=to_status, actor=actor, note=note[:300], at=now or clock.now()
+        order=order, from_status=from_status, to_status=to_status, actor=actor, note=note_plain, note_key=note_key,
+        note_params=note_params, at=now or clock.now(),
     )
 
 
@@ -59,7 +65,7 @@ class OrderTimedOut(DomainError):
         super().__init__(_("The payment window of this order has closed."), code="too_late")
 
 
-def _move(order_id: int, to: str, *, actor, now: datetime, note: str = "", user=None) -> Order:
+def _move(order_id: int, to: str, *, actor, now: datetime, note: Text | str = "", user=None) -> Order:
     """Lock the order, refuse illegal moves, write the new status and the event."""
     orders = Order.objects.select_for_update()
     order = orders.get(pk=order_id, user=user) if user is not None else orders.get(pk=order_id)
@@ -166,10 +172,10 @@ def open_order(*, user, spec: OrderSpec, now: datetime, actor=None) -> Order:
         coupon_services.mark_used(coupon_ids, order_ref=order.ref, now=now, user=user)
     if spec.balance_used > 0:
         debit(user=user, asset="balance", amount=spec.balance_used, kind=EntryKind.EXPENSE,
-              memo=_("Order %(number)s") % {"number": order.number}, ref=order.ref, actor=actor or user)
+              memo=Text(T.MEMO_ORDER, number=order.number), ref=order.ref, actor=actor or user)
     if spec.payable == 0:
         mark_paid(order.pk, method=PaymentMethod.WALLET, now=now, actor=actor or user,
-                  note="paid with balance / coupons")
+                  note=Text(T.EVENT_PAID_WITH_BALANCE))
         order.refresh_from_db()
     else:
         transaction.on_commit(lambda: schedule_once(_timeout_job(order), TIMEOUT_JOB, order.expires_at, order.pk))
@@ -180,15 +186,14 @@ def open_order(*, user, spec: OrderSpec, now: datetime, actor=None) -> Order:
 
 # --- paying --------------------------------------------------------------------------------------
 @transaction.atomic
-def mark_paid(order_id: int, *, method: str, now: datetime, actor=None, note: str = "") -> Order:
+def mark_paid(order_id: int, *, method: str, now: datetime, actor=None, note: Text | str = "") -> Order:
     """pending → paid, then the kind's fulfilment, in one transaction."""
     order = _move(order_id, OrderStatus.PAID, actor=actor, now=now, note=note)
     order.payment_method = method
     order.save(update_fields=["payment_method"])
     get_kind(order.kind).fulfil(order, now)
     transaction.on_commit(lambda: unschedule(_timeout_job(order)))
-    notify(order.user, _("Order %(number)s is paid") % {"number": order.number},
-           _("Thank you! Your order is complete."), url=order.get_absolute_url())
+    notify(order.user, Text(T.PAID, number=order.number), url=order.get_absolute_url())
     return order
 
 
@@ -198,7 +203,7 @@ def _give_back(order: Order, *, now: datetime, actor) -> None:
     the kind release what it reserved."""
     if order.balance_used > 0:
         credit(user=order.user, asset="balance", amount=order.balance_used, kind=EntryKind.REFUND,
-               memo=_("Order %(number)s") % {"number": order.number}, ref=order.ref, actor=actor)
+               memo=Text(T.MEMO_ORDER, number=order.number), ref=order.ref, actor=actor)
     coupon_ids = [c for c in [order.global_coupon_id, *order.lines.values_list("coupon_id", flat=True)] if c]
     coupon_ids += list(_extra_coupon_ids(order))
     if coupon_ids:
@@ -234,11 +239,9 @@ def time_out(order_id: int, *, now: datetime) -> Order | None:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None or order.status != OrderStatus.PENDING or order.expires_at > now:
         return None
-    order = _move(order_id, OrderStatus.TIMED_OUT, actor=None, now=now, note="payment window closed")
+    order = _move(order_id, OrderStatus.TIMED_OUT, actor=None, now=now, note=Text(T.EVENT_WINDOW_CLOSED))
     _give_back(order, now=now, actor=None)
-    notify(order.user, _("Order %(number)s timed out") % {"number": order.number},
-           _("It was not paid in time. Any balance and coupons you used are back in your account."),
-           url=order.get_absolute_url())
+    notify(order.user, Text(T.TIMED_OUT, number=order.number), url=order.get_absolute_url())
     return order
 
 
@@ -261,15 +264,14 @@ def refund(order_id: int, *, operator, now: datetime) -> Order:
     """refund requested → refunded: the balance back through the ledger and the kind takes back
     what this order granted. The gateway part is the caller's (``payments.services.approve_refund``);
     must run inside its transaction."""
-    order = _move(order_id, OrderStatus.REFUNDED, actor=operator, now=now, note="refund approved")
+    order = _move(order_id, OrderStatus.REFUNDED, actor=operator, now=now, note=Text(T.EVENT_REFUND_APPROVED))
     if order.balance_used > 0:
         credit(user=order.user, asset="balance", amount=order.balance_used, kind=EntryKind.REFUND,
-               memo=_("Refund of order %(number)s") % {"number": order.number}, ref=order.ref, actor=operator)
+               memo=Text(T.MEMO_REFUND, number=order.number), ref=order.ref, actor=operator)
     get_kind(order.kind).take_back(order, now)
     audit.record(actor=operator, action="order.refund_approve", target=order,
                  before={"status": OrderStatus.REFUND_REQUESTED}, after={"status": order.status})
-    notify(order.user, _("Refund approved for order %(number)s") % {"number": order.number},
-           _("The money is on its way back."), url=order.get_absolute_url())
+    notify(order.user, Text(T.REFUND_APPROVED, number=order.number), url=order.get_absolute_url())
     return order
 
 
@@ -281,6 +283,5 @@ def reject_refund(order_id: int, *, operator, note: str, now: datetime) -> Order
     order = _move(order_id, OrderStatus.PAID, actor=operator, now=now, note=note)
     audit.record(actor=operator, action="order.refund_reject", target=order,
                  before={"status": OrderStatus.REFUND_REQUESTED}, after={"status": order.status, "note": note})
-    notify(order.user, _("Refund declined for order %(number)s") % {"number": order.number}, note,
-           url=order.get_absolute_url())
+    notify(order.user, Text(T.REFUND_DECLINED, number=order.number, reason=note), url=order.get_absolute_url())
     return order

@@ -16,7 +16,9 @@ from django_q.tasks import async_task
 
 from shop.core import clock
 from shop.core.errors import DomainError
+from shop.core.texts import Text
 from shop.orders import services as order_services
+from shop.orders import texts as order_texts
 from shop.orders.models import Order, OrderStatus, PaymentMethod
 
 from .gateways import get_gateway
@@ -114,7 +116,7 @@ def handle_notification(gateway_name: str, data) -> tuple[bool, NotificationLog]
             )
             if outcome == NotificationOutcome.APPLIED:
                 order_services.mark_paid(locked.pk, method=gateway.name, now=now,
-                                         note=f"{gateway.name} {note.trade_no or note.event_id}")
+                                         note=Text(order_texts.EVENT_PAID_ONLINE, event=note.trade_no or note.event_id))
             elif outcome == NotificationOutcome.LATE_REFUNDED:
                 if locked.status == OrderStatus.PENDING:  # past its deadline: close it first
                     order_services.time_out(locked.pk, now=now)

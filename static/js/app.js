@@ -17,6 +17,15 @@
     });
   }
 
+  // <form data-confirm="…">: ask before an action that moves money or can't be undone.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     showToasts(document);
     autosubmit(document);

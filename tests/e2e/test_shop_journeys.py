@@ -149,6 +149,10 @@ def test_failed_payment_then_cancel(page, live_server, alice_shop, login):
     page.get_by_role("button", name="Fail").click()
     expect(page.get_by_test_id("payment-failed")).to_be_visible()
     expect(page.get_by_test_id("order-status")).to_have_text("Awaiting payment")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # changed her mind: nothing happens
+    page.get_by_role("button", name="Cancel order").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("Awaiting payment")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel order").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Cancelled")
     assert Wallet.objects.get(user=alice).balance == Decimal("50.00")
