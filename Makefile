@@ -52,7 +52,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 .PHONY: test-scaleout
 test-scaleout: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest \
-		--ignore=tests/e2e -k "scaleout or postgres or scheduling or concurrency" $(PYTEST_ARGS)
+		--ignore=tests/e2e -p tests.scaleout.selection $(PYTEST_ARGS)
 
 ## bench: benchmarks on SQLite, then on PostgreSQL when it answers; record them in docs/benchmarks.md
 bench: install

@@ -1,5 +1,8 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django_filters.views import FilterView
+
+from shop.core.money import format_credits, format_money
 
 
 class BackofficeTable(tables.Table):
@@ -9,6 +12,40 @@ class BackofficeTable(tables.Table):
         template_name = "backoffice/table.html"
         attrs = {"class": "table table-hover table-sm align-middle mb-0", "thead": {"class": "table-light"}}
         per_page = 25
+
+
+class MoneyColumn(tables.Column):
+    """An amount through the one money format (``¥12,800.00``); ``sign=True`` for ledgers (``+¥5.00``)."""
+
+    def __init__(self, *args, sign: bool = False, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "text-end money text-nowrap"}, "th": {"class": "text-end"}})
+        super().__init__(*args, **kwargs)
+        self.sign = sign
+
+    def render(self, value):
+        return format_money(value, sign=self.sign)
+
+
+class CreditsColumn(MoneyColumn):
+    """Gems or gold: no decimals when whole (``1,200``)."""
+
+    def render(self, value):
+        return format_credits(value, sign=self.sign)
+
+
+class AssetAmountColumn(MoneyColumn):
+    """A wallet amount whose row says which asset it is (``asset_field``): money or credits."""
+
+    def __init__(self, *args, asset_field: str = "asset", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asset_field = asset_field
+
+    def render(self, value, record):
+        fmt = format_money if getattr(record, self.asset_field) == "balance" else format_credits
+        if not self.sign:
+            return fmt(value)
+        return format_html('<span class="fw-semibold {}">{}</span>', "text-danger" if value < 0 else "text-success",
+                           fmt(value, sign=True))
 
 
 class HtmxTableMixin:

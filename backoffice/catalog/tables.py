@@ -3,6 +3,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from shop.catalog.models import Product
+from shop.core.money import format_money
 
 from ..tables import BackofficeTable
 
@@ -37,7 +38,7 @@ class ProductTable(BackofficeTable):
         return render_to_string("catalog/_kind_badge.html", {"product": record})
 
     def render_min_price(self, value):
-        return f"{value:.2f}"
+        return format_money(value)
 
     def render_status(self, record):
         return render_to_string("backoffice/catalog/_status.html", {"product": record},

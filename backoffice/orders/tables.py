@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.orders.models import Enrollment, Order
 
-from ..tables import BackofficeTable
+from ..tables import BackofficeTable, MoneyColumn
 
 
 class OrderTable(BackofficeTable):
@@ -13,9 +13,9 @@ class OrderTable(BackofficeTable):
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
     created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
     status = tables.Column(verbose_name=_("Status"))
-    original_total = tables.Column(verbose_name=_("Original"), attrs={"td": {"class": "text-end"}})
-    balance_used = tables.Column(verbose_name=_("Balance"), attrs={"td": {"class": "text-end"}})
-    payable = tables.Column(verbose_name=_("Payable"), attrs={"td": {"class": "text-end fw-semibold"}})
+    original_total = MoneyColumn(verbose_name=_("Original"))
+    balance_used = MoneyColumn(verbose_name=_("Balance"))
+    payable = MoneyColumn(verbose_name=_("Payable"), attrs={"td": {"class": "text-end money text-nowrap fw-semibold"}})
     payment_method = tables.Column(verbose_name=_("Paid with"))
 
     class Meta(BackofficeTable.Meta):

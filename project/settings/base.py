@@ -103,7 +103,7 @@ TEMPLATES = [
                     ],
                 )
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "shop.core.templatetags.money"],
         },
     }
 ]

@@ -37,6 +37,8 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 
+from shop.core import money
+
 log = logging.getLogger(__name__)
 
 KEY_MAX_LENGTH = 64
@@ -137,8 +139,7 @@ def _shown(definition: TextDef, params: Mapping) -> dict:
 
 
 def format_money(value) -> str:
-    amount = Decimal(str(value))
-    return settings.BAZAAR_CURRENCY_SYMBOL + formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    return money.format_money(Decimal(str(value)))  # the one money format, as the |money filter
 
 
 def format_datetime(value) -> str:

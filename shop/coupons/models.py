@@ -7,9 +7,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from shop.checkout.pricing import CouponTerms
+from shop.core.money import format_money
 
 
 class CouponKind(models.TextChoices):
@@ -125,19 +127,21 @@ class Coupon(models.Model):
 
     @property
     def headline(self) -> str:
-        """What the coupon gives, in words: "¥20 off", "¥30 off orders over ¥199", "21% off"."""
-        symbol = settings.BAZAAR_CURRENCY_SYMBOL
+        """What the coupon gives, in words: "¥20 off", "¥30 off orders over ¥199", "21% off" (zh: "7.9折")."""
         if self.kind == CouponKind.THRESHOLD:
-            return _("%(s)s%(value)s off orders over %(s)s%(min)s") % {
-                "s": symbol, "value": _plain(self.value), "min": _plain(self.min_spend)}
+            return _("%(amount)s off orders over %(min)s") % {
+                "amount": _figure(self.value), "min": _figure(self.min_spend)}
         return self.amount_text
 
     @property
     def amount_text(self) -> str:
-        """The big figure on a ticket: "¥20 off", "21% off"."""
+        """The big figure on a ticket: "¥20 off", "21% off" — in Chinese the price paid in tenths, "7.9折"."""
         if self.kind == CouponKind.PERCENT:
-            return _("%(off)s%% off") % {"off": 100 - (self.off_percent or 100)}
-        return _("%(s)s%(value)s off") % {"s": settings.BAZAAR_CURRENCY_SYMBOL, "value": _plain(self.value)}
+            pays = self.off_percent or 100
+            if (translation.get_language() or "").lower().startswith("zh"):
+                return f"{(Decimal(pays) / 10).normalize():f}折"  # 85 → 8.5折, 80 → 8折
+            return _("%(off)s%% off") % {"off": 100 - pays}
+        return _("%(amount)s off") % {"amount": _figure(self.value)}
 
     @property
     def condition_text(self) -> str:
@@ -145,8 +149,7 @@ class Coupon(models.Model):
         if self.kind == CouponKind.PERCENT:
             return _("you pay %(pay)s%%") % {"pay": self.off_percent}
         if self.kind == CouponKind.THRESHOLD:
-            return _("on orders over %(s)s%(min)s") % {"s": settings.BAZAAR_CURRENCY_SYMBOL,
-                                                      "min": _plain(self.min_spend)}
+            return _("on orders over %(min)s") % {"min": _figure(self.min_spend)}
         return _("no minimum spend")
 
     @property
@@ -185,11 +188,9 @@ class Terms:
     product_id: int | None
 
 
-def _plain(amount) -> str:
-    """12.00 → "12", 12.50 → "12.50"."""
-    if amount is None:
-        return "0"
-    return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount:.2f}"
+def _figure(amount) -> str:
+    """A coupon's figure, through the one money format: 12.00 → "¥12", 12.50 → "¥12.50"."""
+    return format_money(amount if amount is not None else 0, compact=True)
 
 
 class CouponHolding(models.Model):
