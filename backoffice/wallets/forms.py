@@ -5,7 +5,7 @@ from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shop.wallet.models import Asset
+from shop.wallet.models import WALLET_MAX, Asset
 
 
 class AdjustForm(forms.Form):
@@ -13,7 +13,10 @@ class AdjustForm(forms.Form):
 
     direction = forms.ChoiceField(label=_("Action"), choices=[(GRANT, _("Grant")), (DEDUCT, _("Deduct"))])
     asset = forms.ChoiceField(label=_("Asset"), choices=Asset.choices)
-    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    amount = forms.DecimalField(  # the wallet's limit (not the column's digits) bounds it, with words
+        label=_("Amount"), decimal_places=2, min_value=Decimal("0.01"), max_value=WALLET_MAX,
+        error_messages={"max_value": _("Enter at most %(limit_value)s at a time.")},
+    )
     memo = forms.CharField(label=_("Memo"), max_length=200,
                            help_text=_("Why — shown to the shopper in their wallet history."))
 

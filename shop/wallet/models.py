@@ -22,6 +22,11 @@ class EntryKind(models.TextChoices):
     FORFEIT = "forfeit", _("Forfeit")
 
 
+#: The most a wallet holds of one asset, and the most one entry moves. Well inside the column
+#: (12 digits, 2 places), so no sum a wallet or a ledger row can reach overflows it.
+WALLET_MAX = Decimal("100000000.00")
+
+
 def _money(verbose):
     return models.DecimalField(verbose, max_digits=12, decimal_places=2, default=Decimal("0.00"))
 
@@ -40,6 +45,8 @@ class Wallet(models.Model):
             models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative"),
             models.CheckConstraint(condition=Q(gem__gte=0), name="wallet_gem_not_negative"),
             models.CheckConstraint(condition=Q(gold__gte=0), name="wallet_gold_not_negative"),
+            models.CheckConstraint(condition=Q(balance__lte=WALLET_MAX, gem__lte=WALLET_MAX, gold__lte=WALLET_MAX),
+                                   name="wallet_assets_at_most_max"),
         ]
         verbose_name = _("wallet")
 
@@ -76,6 +83,8 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_amount_not_zero"),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_after_not_negative"),
+            models.CheckConstraint(condition=Q(balance_after__lte=WALLET_MAX, amount__lte=WALLET_MAX,
+                                               amount__gte=-WALLET_MAX), name="ledger_amounts_at_most_max"),
         ]
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")

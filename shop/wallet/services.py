@@ -14,7 +14,28 @@ from shop.core import audit, clock, texts
 from shop.core.errors import DomainError
 from shop.core.money import to_money
 
-from .models import Asset, EntryKind, LedgerEntry, Wallet
+from .models import WALLET_MAX, Asset, EntryKind, LedgerEntry, Wallet
+
+
+class OverLimit(DomainError):
+    def __init__(self, asset: str):
+        super().__init__(
+            _("That would take the %(asset)s above the most a wallet can hold (%(max)s).")
+            % {"asset": Asset(asset).label.lower(), "max": f"{WALLET_MAX:,.2f}"},
+            code="wallet_limit",
+        )
+
+
+def _amount(value) -> Decimal:
+    """``value`` as money, refusing what is not an amount or is beyond ``WALLET_MAX`` (DomainError)."""
+    try:
+        amount = to_money(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a valid amount."), code="amount") from None
+    if abs(amount) > WALLET_MAX:
+        raise DomainError(_("Enter an amount of at most %(max)s.") % {"max": f"{WALLET_MAX:,.2f}"},
+                          code="wallet_limit")
+    return amount
 
 
 class InsufficientFunds(DomainError):
@@ -59,20 +80,22 @@ def post_entry(
 ) -> LedgerEntry:
     """Add ``amount`` (signed) to ``asset`` of ``user``'s wallet and record it.
 
-    Raises ``InsufficientFunds`` if a debit would take the asset below zero. ``memo`` is a
+    Raises ``InsufficientFunds`` if a debit would take the asset below zero and ``OverLimit``
+    if a credit would take it above ``WALLET_MAX`` (both checked in the UPDATE's WHERE, so the
+    column never overflows and concurrent credits cannot pass the limit together). ``memo`` is a
     :class:`~shop.core.texts.Text` (shown in the reader's language) or free text typed by an
     operator (shown as entered).
     """
     asset = Asset(asset).value
     kind = EntryKind(kind).value
-    amount = to_money(amount)
+    amount = _amount(amount)
     if amount == 0:
         raise DomainError(_("The amount must not be zero."), code="zero")
     wallet_id = wallet_of(user).pk
-    guard = {f"{asset}__gte": -amount} if amount < 0 else {}
+    guard = {f"{asset}__gte": -amount} if amount < 0 else {f"{asset}__lte": WALLET_MAX - amount}
     updated = Wallet.objects.filter(pk=wallet_id, **guard).update(**{asset: F(asset) + amount})
     if not updated:
-        raise InsufficientFunds(asset)
+        raise InsufficientFunds(asset) if amount < 0 else OverLimit(asset)
     after = Wallet.objects.values_list(asset, flat=True).get(pk=wallet_id)
     now = clock.now()
     memo_key, memo_params, memo_plain = texts.split(memo, max_length=200)
@@ -93,14 +116,14 @@ def post_entry(
 
 
 def credit(*, user, asset: str, amount, kind: str = EntryKind.INCOME, **extra) -> LedgerEntry:
-    amount = to_money(amount)
+    amount = _amount(amount)
     if amount <= 0:
         raise DomainError(_("Enter an amount greater than zero."), code="not_positive")
     return post_entry(user=user, asset=asset, amount=amount, kind=kind, **extra)
 
 
 def debit(*, user, asset: str, amount, kind: str = EntryKind.EXPENSE, **extra) -> LedgerEntry:
-    amount = to_money(amount)
+    amount = _amount(amount)
     if amount <= 0:
         raise DomainError(_("Enter an amount greater than zero."), code="not_positive")
     return post_entry(user=user, asset=asset, amount=-amount, kind=kind, **extra)
