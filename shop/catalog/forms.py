@@ -8,7 +8,7 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import PricePolicy, Product
+from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product
 from .services import PolicyInput, ProductInput, unique_slug_for
 
 COVER_MAX_BYTES = 2 * 1024 * 1024
@@ -86,22 +86,35 @@ class PolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["price"].widget.attrs.update(min="0.01", step="0.01", inputmode="decimal")
-        self.fields["days"].widget.attrs.update(min="1", inputmode="numeric")
-        self.fields["position"].widget.attrs.update(min="0")
+        self.fields["price"].widget.attrs.update(min="0.01", max=str(MAX_PRICE), step="0.01", inputmode="decimal")
+        self.fields["days"].widget.attrs.update(min="1", max=str(MAX_DAYS), inputmode="numeric")
+        self.fields["position"].widget.attrs.update(min="0", max=str(MAX_POSITION))
         self.fields["position"].required = False
 
     def clean_price(self):
         price = self.cleaned_data.get("price")
         if price is not None and price <= 0:
             raise forms.ValidationError(_("Enter a price greater than zero."), code="min_value")
+        if price is not None and price > MAX_PRICE:
+            raise forms.ValidationError(_("Enter a price of at most %(max)s."), params={"max": MAX_PRICE},
+                                        code="max_value")
         return price
 
     def clean_days(self):
         days = self.cleaned_data.get("days")
         if days is not None and days <= 0:
             raise forms.ValidationError(_("Enter at least one day."), code="min_value")
+        if days is not None and days > MAX_DAYS:
+            raise forms.ValidationError(_("Enter at most %(max)s days (ten years)."), params={"max": MAX_DAYS},
+                                        code="max_value")
         return days
+
+    def clean_position(self):
+        position = self.cleaned_data.get("position")
+        if position is not None and not 0 <= position <= MAX_POSITION:
+            raise forms.ValidationError(_("Enter an order from 0 to %(max)s."), params={"max": MAX_POSITION},
+                                        code="max_value")
+        return position
 
 
 class BasePolicyFormSet(forms.BaseInlineFormSet):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -51,6 +53,13 @@ class Product(models.Model):
         return self.status == ProductStatus.ONLINE
 
 
+#: Bounds of a price option (forms, service and CheckConstraints): a price up to one million and
+#: at most ten years of access, so no order total or end date computed from them can overflow.
+MAX_PRICE = Decimal("1000000.00")
+MAX_DAYS = 3650
+MAX_POSITION = 999
+
+
 class PricePolicyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -77,6 +86,8 @@ class PricePolicy(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="policy_price_not_negative"),
             models.CheckConstraint(condition=Q(days__gt=0), name="policy_days_positive"),
+            models.CheckConstraint(condition=Q(price__lte=MAX_PRICE, days__lte=MAX_DAYS, position__lte=MAX_POSITION),
+                                   name="policy_bounded"),
         ]
         verbose_name = _("price policy")
         verbose_name_plural = _("price policies")

@@ -21,7 +21,7 @@ from shop.core import audit
 from shop.core.errors import DomainError
 from shop.core.money import CENT
 
-from .models import PricePolicy, Product, ProductKind, ProductStatus
+from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product, ProductKind, ProductStatus
 
 PRODUCT_FIELDS = ["title", "slug", "summary", "body", "kind", "status", "cover"]
 POLICY_FIELDS = ["id", "label", "price", "days", "position", "is_active"]
@@ -72,10 +72,16 @@ def _check_policy(row: PolicyInput) -> None:
         raise DomainError(_("Every price option needs a display text."), code="policy_label")
     if row.price is None or row.price <= 0:
         raise DomainError(_("Enter a price greater than zero."), code="policy_price")
+    if row.price > MAX_PRICE:
+        raise DomainError(_("Enter a price of at most %(max)s.") % {"max": MAX_PRICE}, code="policy_price")
     if row.price != row.price.quantize(CENT):
         raise DomainError(_("Prices have at most two decimal places."), code="policy_price")
     if row.days is None or row.days <= 0:
         raise DomainError(_("Enter at least one day."), code="policy_days")
+    if row.days > MAX_DAYS:
+        raise DomainError(_("Enter at most %(max)s days (ten years).") % {"max": MAX_DAYS}, code="policy_days")
+    if not 0 <= (row.position or 0) <= MAX_POSITION:
+        raise DomainError(_("Enter an order from 0 to %(max)s.") % {"max": MAX_POSITION}, code="policy_position")
 
 
 @transaction.atomic

@@ -32,6 +32,10 @@ class CouponForm(forms.ModelForm):
         for name in ["claim_opens_at", "claim_closes_at", "valid_from", "valid_until"]:
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         self.fields["value"].required = False
+        for name, most in (("value", rules.MAX_AMOUNT), ("min_spend", rules.MAX_AMOUNT), ("quantity", rules.MAX_QUANTITY),
+                           ("per_user_limit", rules.MAX_PER_USER), ("valid_days", rules.MAX_VALID_DAYS),
+                           ("off_percent", 99)):
+            self.fields[name].widget.attrs.update(min="1", max=str(most))
         if not self.is_bound:
             self.initial.setdefault("validity", self.VALIDITY_DAYS if self.instance.valid_days else self.VALIDITY_FIXED)
         self.helper = FormHelper()

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from shop.checkout.pricing import CouponTerms
 from shop.core.money import format_money
 
+from . import rules
+
 
 class CouponKind(models.TextChoices):
     FLAT = "flat", _("Flat discount")
@@ -100,6 +102,15 @@ class Coupon(models.Model):
                 condition=Q(valid_days__isnull=False, valid_days__gt=0, valid_from__isnull=True, valid_until__isnull=True)
                 | Q(valid_days__isnull=True, valid_from__isnull=False, valid_until__gt=F("valid_from")),
                 name="coupon_validity_days_or_dates",
+            ),
+            # Bounds (rules.MAX_*): no claim, price or date computed from a coupon can overflow.
+            models.CheckConstraint(
+                condition=Q(value__lte=rules.MAX_AMOUNT, quantity__lte=rules.MAX_QUANTITY,
+                            per_user_limit__lte=rules.MAX_PER_USER, claim_closes_at__lt=rules.LATEST)
+                & (Q(min_spend__isnull=True) | Q(min_spend__lte=rules.MAX_AMOUNT))
+                & (Q(valid_days__isnull=True) | Q(valid_days__lte=rules.MAX_VALID_DAYS))
+                & (Q(valid_until__isnull=True) | Q(valid_until__lt=rules.LATEST)),
+                name="coupon_bounded",
             ),
         ]
         verbose_name = _("coupon")

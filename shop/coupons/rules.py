@@ -13,12 +13,21 @@ Keys: ``kind``, ``value``, ``off_percent``, ``min_spend``, ``scope``, ``product`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 FLAT, THRESHOLD, PERCENT = "flat", "threshold", "percent"
+#: Bounds (also CheckConstraints on ``Coupon``): amounts like prices, at most a million coupons,
+#: 1,000 per shopper, ten years of validity, dates before 2100 — so no claim computes a date or a
+#: sum that overflows.
+MAX_AMOUNT = Decimal("1000000.00")
+MAX_QUANTITY = 1_000_000
+MAX_PER_USER = 1000
+MAX_VALID_DAYS = 3650
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 GLOBAL, PRODUCT, SESSION = "global", "product", "session"
 FIXED, DAYS = "fixed", "days"
 
@@ -48,10 +57,14 @@ def definition_errors(data: Mapping[str, Any]) -> dict[str, str]:
     kind, value = data.get("kind"), data.get("value")
     if kind in (FLAT, THRESHOLD) and (value is None or value <= 0):
         errors["value"] = _("Enter a value greater than zero.")
+    elif value is not None and value > MAX_AMOUNT:
+        errors["value"] = _("Enter a value of at most %(max)s.") % {"max": MAX_AMOUNT}
     if kind == THRESHOLD:
         min_spend = data.get("min_spend")
         if min_spend is None:
             errors["min_spend"] = _("A spend-and-save coupon needs a minimum spend.")
+        elif min_spend > MAX_AMOUNT:
+            errors["min_spend"] = _("Enter a minimum spend of at most %(max)s.") % {"max": MAX_AMOUNT}
         elif value is not None and min_spend <= value:
             errors["min_spend"] = _("The minimum spend must be greater than the value.")
     if kind == PERCENT:
@@ -65,18 +78,23 @@ def definition_errors(data: Mapping[str, Any]) -> dict[str, str]:
     elif scope == SESSION:
         errors["scope"] = _("Auction sessions are not available yet.")
 
-    for name in ("quantity", "per_user_limit"):
-        if data.get(name) is not None and data[name] < 1:
-            errors[name] = _("Enter a whole number of at least 1.")
+    for name, most in (("quantity", MAX_QUANTITY), ("per_user_limit", MAX_PER_USER)):
+        if data.get(name) is not None and not 1 <= data[name] <= most:
+            errors[name] = _("Enter a whole number from 1 to %(max)s.") % {"max": f"{most:,}"}
 
     opens, closes = data.get("claim_opens_at"), data.get("claim_closes_at")
     if opens and closes and closes < opens:
         errors["claim_closes_at"] = _("Claiming must close after it opens.")
+    for name in ("claim_opens_at", "claim_closes_at", "valid_from", "valid_until"):
+        if data.get(name) and data[name] >= LATEST and name not in errors:
+            errors[name] = _("Enter a date before the year 2100.")
 
     validity = data.get("validity")
     if validity == DAYS:
         if not data.get("valid_days") or data["valid_days"] <= 0:
             errors["valid_days"] = _("Enter a number of days greater than zero.")
+        elif data["valid_days"] > MAX_VALID_DAYS:
+            errors["valid_days"] = _("Enter at most %(max)s days (ten years).") % {"max": MAX_VALID_DAYS}
     elif validity == FIXED:
         start, end = data.get("valid_from"), data.get("valid_until")
         if not start:

@@ -27,3 +27,9 @@ def _local(moment) -> str:
 @pytest.fixture
 def local():
     return _local
+
+
+@pytest.fixture
+def client(csrf_client):
+    """Every request in these tests is checked for CSRF, as in production."""
+    return csrf_client
