@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 os.environ.setdefault("BAZAAR_TEST_DB", "bench")
 
 import django  # noqa: E402

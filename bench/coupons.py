@@ -1,7 +1,9 @@
 """Flash claim: 10,000 attempts by 32 concurrent clients (threads, own connections) on a
-quantity-100 coupon, through the claim service, against a raw conditional-UPDATE loop with the
-same clients on the same database. Exits non-zero if a limit was broken (more than the quantity
-granted, or a shopper holding two)."""
+quantity-100 coupon, through the claim service (with the production cache: the database cache,
+Redis with REDIS_URL), against a raw conditional-UPDATE loop with the same clients on the same
+database. Three rounds, each on a fresh coupon; the best rate of each side is reported (the
+machine is shared: the best round is the least disturbed one). Exits non-zero if a limit was
+broken (more than the quantity granted, or a shopper holding two)."""
 
 import random
 import threading
@@ -18,7 +20,7 @@ from shop.core.errors import DomainError
 from shop.coupons.models import ClaimedCoupon, Coupon
 from shop.coupons.services import claim
 
-ATTEMPTS, CLIENTS, QUANTITY, SHOPPERS = 10_000, 32, 100, 3_000
+ATTEMPTS, CLIENTS, QUANTITY, SHOPPERS, ROUNDS = 10_000, 32, 100, 3_000, 3
 
 
 def _hammer(work) -> float:
@@ -44,14 +46,12 @@ def _hammer(work) -> float:
     return time.perf_counter() - started
 
 
-def run():
-    now = clock.now()
-    User.objects.bulk_create([User(username=f"flash{i}", password="!") for i in range(SHOPPERS)], batch_size=500)
-    shoppers = list(User.objects.filter(username__startswith="flash"))
+def _flash_round(shoppers, now, rng, table):
+    """One flash sale on a fresh coupon and one raw loop on a fresh row: (claim seconds, raw
+    seconds). Exits if a limit was broken."""
     coupon = Coupon.objects.create(name="Flash", kind="flat", value=Decimal("10"), quantity=QUANTITY,
                                    claim_opens_at=now - timedelta(minutes=1), claim_closes_at=now + timedelta(hours=1),
                                    valid_days=7, status="claiming")
-    rng = random.Random(42)
     picks = [rng.choice(shoppers) for _ in range(ATTEMPTS)]  # some shoppers try more than once
     granted = []
 
@@ -65,7 +65,6 @@ def run():
     coupon.refresh_from_db()
     duplicates = (ClaimedCoupon.objects.filter(coupon=coupon).values("user").annotate(n=Count("id"))
                   .filter(n__gt=1).count())
-    table = connection.ops.quote_name(Coupon._meta.db_table)
     raw = Coupon.objects.create(name="Raw", kind="flat", value=Decimal("10"), quantity=QUANTITY,
                                 claim_opens_at=now, claim_closes_at=now + timedelta(hours=1), valid_days=7)
 
@@ -78,6 +77,19 @@ def run():
     if coupon.claimed != QUANTITY or len(granted) != QUANTITY or duplicates or raw.claimed != QUANTITY:
         raise SystemExit(f"flash claim broke a limit: granted={coupon.claimed} rows={len(granted)} "
                          f"duplicates={duplicates} raw={raw.claimed} (quantity {QUANTITY})")
-    rate, raw_rate = ATTEMPTS / seconds, ATTEMPTS / raw_seconds
+    return seconds, raw_seconds
+
+
+def run():
+    now = clock.now()
+    User.objects.bulk_create([User(username=f"flash{i}", password="!") for i in range(SHOPPERS)], batch_size=500)
+    shoppers = list(User.objects.filter(username__startswith="flash"))
+    rng = random.Random(42)
+    table = connection.ops.quote_name(Coupon._meta.db_table)
+    rounds = [_flash_round(shoppers, now, rng, table) for _ in range(ROUNDS)]
+    rate = max(ATTEMPTS / seconds for seconds, _raw in rounds)
+    raw_rate = max(ATTEMPTS / raw_seconds for _seconds, raw_seconds in rounds)
+    per_round = ", ".join(f"{raw_seconds / seconds:.2f}" for seconds, raw_seconds in rounds)
     yield ("coupons: flash claim (10k tries, 32 clients)", rate, "tries/s", raw_rate, "upd/s", rate / raw_rate,
-           f"granted={coupon.claimed} (quantity {QUANTITY}), claimed rows={len(granted)}, duplicates={duplicates}")
+           f"best of {ROUNDS} rounds (a fresh coupon each); each round granted {QUANTITY} of {QUANTITY} "
+           f"with 0 duplicates; ratio per round: {per_round}")

@@ -93,6 +93,18 @@ def _reset_clock():
     clock_module.reset()
 
 
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Each test starts with empty caches (cached fragments and claim hints name row ids, which
+    a rolled-back test database hands out again)."""
+    from django.core.cache import cache
+
+    from shop.coupons import claim_hints
+
+    cache.clear()
+    claim_hints.clear_local()
+
+
 # --- concurrency ---------------------------------------------------------------------------------
 @pytest.fixture
 def run_concurrently(transactional_db):
