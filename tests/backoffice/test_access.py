@@ -1,6 +1,7 @@
 """Every backoffice URL checks who asks before it looks anything up: an outsider gets the same
 answer for an id that exists and one that does not (no probing of user ids, order numbers…)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -34,7 +35,7 @@ def known(user, make_user, fund, make_product, make_coupon, cart_with, clock):
     line = cart_with(user, product)[0]
     order = place_order(user, [line.pk], Choices(balance=Decimal("30")), shown_payable=Decimal("0.00"), now=clock.now())
     objects = {
-        "catalog": {"pk": product.pk}, "coupons": {"pk": make_coupon().pk}, "wallets": {"user_id": user.pk},
+        "catalog": {"pk": product.pk}, "coupons": {"pk": make_coupon(claim_opens_at=clock.now() + timedelta(hours=1), status="not_started").pk}, "wallets": {"user_id": user.pk},
         "orders": {"number": order.number, "pk": Enrollment.objects.get(user=user).pk},
     }
     return objects
