@@ -2,8 +2,9 @@
 
 Due work (orders past their payment deadline with balance used, coupons whose claim window
 opens or closes now) is reached both by its one-off schedule (``schedule_once``) and by the
-sweeper, and jobs are delivered twice, by two ``async_task`` calls and as the very same package.
-Whatever runs where, each effect happens exactly once. Run by ``make test-scaleout``.
+sweeper, and jobs (those, and a refund payout through the gateway) are delivered twice, by two
+``async_task`` calls and as the very same package. Whatever runs where, each effect happens exactly
+once. Run by ``make test-scaleout``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from shop.coupons.models import ClaimStatus, Coupon
 from shop.coupons.services import schedule_jobs
 from shop.notifications.models import Notification
 from shop.orders.models import Order, OrderEvent, OrderStatus
+from shop.payments.models import GatewayRefund
 from shop.scheduling.services import SWEEPER_NAME, ensure_sweeper, job_name, unschedule
 from shop.wallet.models import EntryKind, LedgerEntry, Wallet
 
@@ -43,6 +45,7 @@ pytestmark = [
 TIME_OUT = "shop.orders.tasks.time_out"
 SYNC_COUPON = "shop.coupons.tasks.sync_status"
 SWEEP = "shop.scheduling.tasks.sweep"
+PAY_OUT_REFUND = "shop.payments.tasks.execute_refund"
 FUNDS = Decimal("200.00")
 BALANCE_USED = Decimal("40.00")
 # The django-q2 scheduler wakes every ~30 s (not configurable), so a due one-off schedule runs
@@ -69,6 +72,17 @@ def due_orders(shoppers, make_product, cart_with, *, per_shopper: int) -> list[O
             assert order.balance_used == BALANCE_USED
             orders.append(order)
     return orders
+
+
+def refund_owed(shopper, make_product, cart_with) -> GatewayRefund:
+    """A course paid in full (from balance) and a refund of part of it owed through the sandbox
+    gateway, due now (as when its first payout failed or its worker died)."""
+    now = timezone.now()
+    line = cart_with(shopper, make_product(prices=["150.00"]))[0]
+    order = place_order(shopper, [line.pk], Choices(balance=Decimal("150.00")), shown_payable=Decimal("0.00"), now=now)
+    assert order.status == OrderStatus.PAID
+    return GatewayRefund.objects.create(order=order, gateway="sandbox", amount=Decimal("10.00"),
+                                        reason="scale-out test", created_at=now, next_attempt_at=now)
 
 
 def timeout_job(order: Order) -> str:
@@ -155,6 +169,7 @@ def state() -> dict:
         "wallets": sorted(Wallet.objects.values_list("user_id", "balance")),
         "coupons": sorted(Coupon.objects.values_list("pk", "status")),
         "notifications": sorted(Notification.objects.values_list("pk", "emailed_at")),
+        "refunds": sorted(GatewayRefund.objects.values_list("pk", "attempts", "done_at", "refund_id")),
     }
 
 
@@ -213,9 +228,9 @@ def test_due_time_outs_and_coupon_edges_apply_once_with_two_clusters(
     # Each coupon's status moved once: the counts the jobs and sweeps report add up to one each.
     sweeps = results_of(SWEEP, started)
     coupon_moves = sum(results_of(SYNC_COUPON, started)) + sum(r["coupons"] for r in sweeps)
-    assert coupon_moves == len(opening + closing + opened_unseen + closed_unseen)
+    assert coupon_moves == len(opening + closing + opened_unseen + closed_unseen), "a coupon status moved twice"
     order_moves = sum(map(bool, results_of(TIME_OUT, started))) + sum(r["orders"] for r in sweeps)
-    assert order_moves == len(orders)
+    assert order_moves == len(orders), "an order timed out twice"
     assert_both_clusters_worked(qclusters)
 
 
@@ -227,15 +242,20 @@ def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_
         unschedule(timeout_job(order))  # only the deliveries below reach them
     now = timezone.now()
     opened = [make_coupon(status=ClaimStatus.NOT_STARTED, claim_opens_at=now - timedelta(minutes=1)) for _ in range(3)]
+    refund = refund_owed(make_shoppers(make_user, fund, 1, "refunded")[0], make_product, cart_with)
 
     # Each job twice at once: two async_task calls (two tasks), or one package delivered twice.
     pairs = {order.pk: [enqueue(TIME_OUT, order.pk), enqueue(TIME_OUT, order.pk)] for order in orders[::2]}
     doubled = {order.pk: enqueue(TIME_OUT, order.pk, twice=True, task_name=f"twice-{order.number}")
                for order in orders[1::2]}
     coupon_pairs = {c.pk: [enqueue(SYNC_COUPON, c.pk), enqueue(SYNC_COUPON, c.pk)] for c in opened}
+    # A refund payout: twice as one package, twice as two tasks, and the sweeper's retry at once.
+    payouts = [enqueue(PAY_OUT_REFUND, refund.pk, twice=True, task_name=f"twice-{refund.order.number}"),
+               enqueue(PAY_OUT_REFUND, refund.pk), enqueue(PAY_OUT_REFUND, refund.pk), enqueue(SWEEP)]
     tasks = wait_for_tasks([i for ids in [*pairs.values(), *coupon_pairs.values()] for i in ids]
-                           + list(doubled.values()), qclusters)
-    wait_for(lambda: all(sum(c.processed(f"twice-{o.number}") for c in qclusters) == 2 for o in orders[1::2]),
+                           + list(doubled.values()) + payouts, qclusters)
+    wait_for(lambda: all(sum(c.processed(f"twice-{number}") for c in qclusters) == 2
+                         for number in [o.number for o in orders[1::2]] + [refund.order.number]),
              what="second deliveries", clusters=qclusters, timeout=TASKS_TIMEOUT)
     wait_for(lambda: not Notification.objects.filter(email=True, emailed_at__isnull=True).exists(),
              what="time-out e-mails sent", clusters=qclusters, timeout=TASKS_TIMEOUT)
@@ -247,17 +267,22 @@ def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_
         assert sorted(tasks[i].result for i in ids) == [0, 1]
     assert_timed_out_once(orders, qclusters)
     assert Coupon.objects.filter(pk__in=[c.pk for c in opened], status=ClaimStatus.CLAIMING).count() == len(opened)
+    refund.refresh_from_db()
+    assert refund.done_at is not None and refund.refund_id and refund.attempts == 1
+    paid_out = sum(len(re.findall(rf"event=sandbox_refund order={refund.order.number}\b", c.output())) for c in qclusters)
+    assert paid_out == 1, f"the gateway was asked {paid_out} times"
 
     # Every job delivered again, the sweeper twice: nothing changes.
     before = state()
     again = [enqueue(TIME_OUT, o.pk) for o in orders for _ in range(2)]
     again += [enqueue(SYNC_COUPON, c.pk) for c in opened for _ in range(2)]
+    again += [enqueue(PAY_OUT_REFUND, refund.pk), enqueue(PAY_OUT_REFUND, refund.pk)]
     again += [enqueue(SWEEP), enqueue(SWEEP)]
     tasks = wait_for_tasks(again, qclusters)
     time.sleep(1)
     assert_no_failed_tasks()
     assert Counter(type(t.result).__name__ + ":" + str(t.result) for t in tasks.values() if t.func != SWEEP) == {
-        "bool:False": 2 * len(orders), "int:0": 2 * len(opened)}
+        "bool:False": 2 * len(orders), "int:0": 2 * len(opened), "bool:True": 2}  # refund: "is done"
     assert all(not any(t.result.values()) for t in tasks.values() if t.func == SWEEP)
     assert state() == before
     assert_both_clusters_worked(qclusters)
