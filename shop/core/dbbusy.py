@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 
 from django.conf import settings
 from django.core.signals import got_request_exception
@@ -113,8 +114,6 @@ def busy_response(request, reason: str) -> HttpResponse:
 
 def _mark_request(sender, request=None, **kwargs):
     """``got_request_exception``: remember that this request failed on a busy database."""
-    import sys
-
     reason = busy_reason(sys.exc_info()[1])
     if reason and request is not None:
         setattr(request, _MARK, reason)
