@@ -3,8 +3,10 @@ from decimal import Decimal
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.money import format_credits
 from shop.wallet.models import WALLET_MAX, Asset
 
 
@@ -15,7 +17,8 @@ class AdjustForm(forms.Form):
     asset = forms.ChoiceField(label=_("Asset"), choices=Asset.choices)
     amount = forms.DecimalField(  # the wallet's limit (not the column's digits) bounds it, with words
         label=_("Amount"), decimal_places=2, min_value=Decimal("0.01"), max_value=WALLET_MAX,
-        error_messages={"max_value": _("Enter at most %(limit_value)s at a time.")},
+        error_messages={"max_value": lazy(lambda: _("Enter at most %(limit_value)s at a time.")
+                                          % {"limit_value": format_credits(WALLET_MAX)}, str)()},
     )
     memo = forms.CharField(label=_("Memo"), max_length=200,
                            help_text=_("Why — shown to the shopper in their wallet history."))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from shop.core import audit, clock, texts
 from shop.core.errors import DomainError
-from shop.core.money import to_money
+from shop.core.money import format_credits, format_money, to_money
 
 from .models import WALLET_MAX, Asset, EntryKind, LedgerEntry, Wallet
 
@@ -21,7 +21,8 @@ class OverLimit(DomainError):
     def __init__(self, asset: str):
         super().__init__(
             _("That would take the %(asset)s above the most a wallet can hold (%(max)s).")
-            % {"asset": Asset(asset).label.lower(), "max": f"{WALLET_MAX:,.2f}"},
+            % {"asset": Asset(asset).label.lower(),
+               "max": format_money(WALLET_MAX) if asset == Asset.BALANCE else format_credits(WALLET_MAX)},
             code="wallet_limit",
         )
 
@@ -33,7 +34,7 @@ def _amount(value) -> Decimal:
     except (TypeError, ValueError):
         raise DomainError(_("Enter a valid amount."), code="amount") from None
     if abs(amount) > WALLET_MAX:
-        raise DomainError(_("Enter an amount of at most %(max)s.") % {"max": f"{WALLET_MAX:,.2f}"},
+        raise DomainError(_("Enter an amount of at most %(max)s.") % {"max": format_credits(WALLET_MAX)},
                           code="wallet_limit")
     return amount
 

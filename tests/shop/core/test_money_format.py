@@ -110,3 +110,18 @@ def test_no_template_prints_money_another_way():
             if re.search(r"CURRENCY_SYMBOL \}\}\s*\{\{|floatformat|stringformat:\s*['\"]\+?\.2f|¥", line):
                 offenders.append(f"{path.relative_to(settings.BASE_DIR)}:{number}: {line.strip()[:100]}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_no_python_string_prints_money_another_way():
+    """Python-built texts use ``format_money`` / ``format_credits`` too (no symbol glued, no float formats)."""
+    allowed = {Path("shop/core/money.py"), Path("shop/core/context_processors.py")}
+    offenders = []
+    for root in ("shop", "backoffice"):
+        for path in Path(settings.BASE_DIR, root).rglob("*.py"):
+            relative = path.relative_to(settings.BASE_DIR)
+            if "migrations" in relative.parts or relative in allowed:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if re.search(r"BAZAAR_CURRENCY_SYMBOL|:,?\.[0-2]f\}|stringformat|floatformat", line):
+                    offenders.append(f"{relative}:{number}: {line.strip()[:100]}")
+    assert not offenders, "\n".join(offenders)

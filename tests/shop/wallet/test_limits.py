@@ -57,7 +57,7 @@ def test_backoffice_form_bounds_the_amount_with_words(operator_client, user, fun
     url = reverse("backoffice:wallets:detail", args=[user.pk])
     response = operator_client.post(url, {"direction": direction, "asset": "balance", "amount": amount, "memo": "x"})
     assert response.status_code == 200
-    assert "Enter at most 100000000.00 at a time." in response.content.decode()
+    assert "Enter at most 100,000,000 at a time." in response.content.decode()
     assert Wallet.objects.get(user=user).balance == Decimal("1.00")
 
 
