@@ -1,0 +1,235 @@
+"""No serious or critical axe-core violations on any page a shopper or operator reaches.
+
+Every case is one page load at one width (1280 px desktop, 375 px phone) followed by one
+``axe.run``; axe-core is the vendored ``vendor/axe.min.js`` (MPL-2.0), injected by Playwright,
+never served by the shop. A failure lists each violation's rule id, the selectors of the
+offending elements and axe's help text and link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
+FAILING_IMPACTS = {"serious", "critical"}
+WIDTHS = {"desktop": (1280, 900), "phone": (375, 800)}
+
+
+@dataclass
+class Scene:
+    """Demo-like data: the demo users/courses/coupons plus orders in every state, a cart, claimed
+    coupons, a notification, an address and an audit entry. ``paths`` maps a name to a URL path."""
+
+    users: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
+
+
+def _place_and_pay(user, products, *, paid: bool, now):
+    from shop.cart.models import Cart
+    from shop.cart.services import add
+    from shop.checkout.services import Choices, place_order, settle
+    from shop.payments.gateways.base import PaymentRequest
+    from shop.payments.gateways.sandbox import SandboxGateway
+    from shop.payments.services import handle_notification
+
+    cart, _ = Cart.objects.get_or_create(user=user)
+    ids = [add(cart, p, p.policies.first().pk).pk for p in products]
+    quote = settle(user, ids, Choices(), now=now).quote
+    order = place_order(user, ids, Choices(), shown_payable=quote.payable, now=now)
+    if paid:
+        request = PaymentRequest(order.number, order.payable, "s", "/r", "/n")
+        handle_notification("sandbox", SandboxGateway().build_notification(request, paid=True))
+        order.refresh_from_db()
+    return order
+
+
+@pytest.fixture
+def scene(db) -> Scene:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from shop.accounts.models import Address, User
+    from shop.cart.models import Cart
+    from shop.cart.services import add
+    from shop.catalog.models import Product
+    from shop.core import audit, clock
+    from shop.coupons.models import Coupon
+    from shop.coupons.services import claim
+    from shop.notifications.services import notify
+    from shop.orders.models import Enrollment
+    from shop.orders.services import request_refund
+    from shop.payments.services import start_payment
+    from shop.wallet.services import wallet_of
+
+    call_command("seed_demo", verbosity=0)
+    now = clock.now()
+    alice, bob, operator = (User.objects.get(username=u) for u in ("alice", "bob", "operator"))
+    course = {p.slug: p for p in Product.objects.all()}
+
+    for coupon in Coupon.objects.filter(status="claiming"):
+        claim(user=alice, coupon_id=coupon.pk, now=now)
+    pending = _place_and_pay(alice, [course["sql-for-analysts"]], paid=False, now=now)
+    paid = _place_and_pay(alice, [course["ux-design-basics"], course["product-management"]], paid=True, now=now)
+    refunding = _place_and_pay(alice, [course["machine-learning-intro"]], paid=True, now=now)
+    request_refund(refunding.pk, user=alice, reason="Bought it twice by mistake", now=now)
+    _place_and_pay(alice, [course["mba-digital-business"]], paid=True, now=now)
+    degree = Enrollment.objects.filter(user=alice, product=course["mba-digital-business"]).first()
+    cart, _ = Cart.objects.get_or_create(user=alice)
+    lines = [add(cart, course[slug], course[slug].policies.first().pk)
+             for slug in ("python-data-analysis", "django-web-apps")]
+    notify(alice, "Your coupon expires soon", "Use “Weekend 15% off” before Sunday.", url="/me/coupons/",
+           email=False)
+    address = Address.objects.create(user=alice, name="Alice Liu", phone="13800000001",
+                                     address="1 Century Avenue, Pudong, Shanghai", is_default=True)
+    coupon = Coupon.objects.filter(claims__isnull=False).order_by("pk").first()
+    upcoming = Coupon.objects.filter(status="not_started").order_by("pk").first()  # still editable
+    audit.record(actor=operator, action="coupon.update", target=coupon,
+                 before={"quantity": 400}, after={"quantity": 500})
+    cashier = start_payment(pending, gateway_name=None, return_url="/orders/", notify_url="/pay/notify/sandbox/",
+                            now=now + timedelta(seconds=1))
+    enrollment = Enrollment.objects.filter(user=alice).order_by("pk").first()
+    uid, token = urlsafe_base64_encode(force_bytes(alice.pk)), default_token_generator.make_token(alice)
+    wallet_of(bob)
+    assert Decimal(pending.payable) > 0
+
+    paths = {
+        # storefront
+        "home": "/",
+        "products": "/products/",
+        "products-search": "/products/?q=python",
+        "product": course["python-data-analysis"].get_absolute_url(),
+        "product-degree": course["mba-digital-business"].get_absolute_url(),
+        "cart": "/cart/",
+        "checkout": "/checkout/?" + "&".join(f"lines={line.pk}" for line in lines),
+        "coupon-centre": "/coupons/",
+        "my-coupons-unused": "/me/coupons/?tab=unused",
+        "my-coupons-used": "/me/coupons/?tab=used",
+        "my-coupons-expired": "/me/coupons/?tab=expired",
+        "orders": "/orders/",
+        "order-pending": pending.get_absolute_url(),
+        "order-paid": paid.get_absolute_url(),
+        "order-refund-requested": refunding.get_absolute_url(),
+        "my-courses": "/me/courses/",
+        "degree-registration": f"/me/courses/{degree.pk}/register/" if degree else "/me/courses/",
+        "sandbox-cashier": cashier,
+        "wallet": "/me/wallet/",
+        "notifications": "/me/notifications/",
+        "profile": "/me/profile/",
+        "addresses": "/me/addresses/",
+        "address-new": "/me/addresses/new/",
+        "address-edit": f"/me/addresses/{address.pk}/",
+        "password-change": "/accounts/password/change/",
+        "password-change-done": "/accounts/password/change/done/",
+        # accounts, logged out
+        "signup": "/accounts/signup/",
+        "login": "/accounts/login/",
+        "password-reset": "/accounts/password/reset/",
+        "password-reset-sent": "/accounts/password/reset/sent/",
+        "password-reset-confirm": f"/accounts/password/reset/{uid}/{token}/",
+        "password-reset-complete": "/accounts/password/reset/complete/",
+        "not-found": "/no-such-page/",
+        # backoffice
+        "bo-dashboard": "/backoffice/",
+        "bo-products": "/backoffice/catalog/",
+        "bo-product-new": "/backoffice/catalog/new/",
+        "bo-product-edit": f"/backoffice/catalog/{course['python-data-analysis'].pk}/",
+        "bo-coupons": "/backoffice/coupons/",
+        "bo-coupon-new": "/backoffice/coupons/new/",
+        "bo-coupon-detail": f"/backoffice/coupons/{coupon.pk}/",
+        "bo-coupon-edit": f"/backoffice/coupons/{upcoming.pk}/edit/",
+        "bo-coupon-delete": f"/backoffice/coupons/{upcoming.pk}/delete/",
+        "bo-orders": "/backoffice/orders/",
+        "bo-order-pending": f"/backoffice/orders/{pending.number}/",
+        "bo-order-refund-requested": f"/backoffice/orders/{refunding.number}/",
+        "bo-enrollments": "/backoffice/orders/enrollments/",
+        "bo-enrollment": f"/backoffice/orders/enrollments/{enrollment.pk}/",
+        "bo-wallets": "/backoffice/wallets/",
+        "bo-wallet": f"/backoffice/wallets/{alice.pk}/",
+        "bo-audit": "/backoffice/audit/",
+    }
+    return Scene(users={"shopper": alice, "new-shopper": bob, "operator": operator}, paths=paths)
+
+
+ANONYMOUS_PAGES = ["home", "products", "products-search", "product", "product-degree", "cart", "coupon-centre",
+                   "signup", "login", "password-reset", "password-reset-sent", "password-reset-confirm",
+                   "password-reset-complete", "not-found"]
+SHOPPER_PAGES = ["home", "products", "product", "product-degree", "cart", "checkout", "coupon-centre",
+                 "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders", "order-pending",
+                 "order-paid", "order-refund-requested", "my-courses", "degree-registration", "sandbox-cashier",
+                 "wallet", "notifications", "profile", "addresses", "address-new", "address-edit",
+                 "password-change", "password-change-done", "not-found"]
+NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses"]
+OPERATOR_PAGES = ["bo-dashboard", "bo-products", "bo-product-new", "bo-product-edit", "bo-coupons",
+                  "bo-coupon-new", "bo-coupon-detail", "bo-coupon-edit", "bo-coupon-delete", "bo-orders",
+                  "bo-order-pending", "bo-order-refund-requested", "bo-enrollments", "bo-enrollment", "bo-wallets",
+                  "bo-wallet", "bo-audit"]
+
+REDIRECTING_PAGES = {"password-reset-confirm"}  # to its own set-password URL
+PAGES = {"anonymous": ANONYMOUS_PAGES, "shopper": SHOPPER_PAGES, "new-shopper": NEW_SHOPPER_PAGES,
+         "operator": OPERATOR_PAGES}
+
+
+def _log_in(page, live_server, user) -> None:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            target = " ".join(" >> ".join(t) if isinstance(t, list) else t for t in node["target"])
+            summary = (node.get("failureSummary") or "").replace("\n", " ").strip()
+            lines.append(f"    {target}\n        {summary[:300]}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"    … and {len(v['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+def run_axe(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v.get("impact") in FAILING_IMPACTS]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("who", PAGES)
+def test_pages_have_no_serious_axe_violations(page, live_server, scene, subtests, who, width):
+    """One subtest per page (the scene is built once per visitor and width: building it is the
+    slow part); each subtest is one page load and one axe run."""
+    if who != "anonymous":
+        _log_in(page, live_server, scene.users[who])
+    w, h = WIDTHS[width]
+    page.set_viewport_size({"width": w, "height": h})
+    page.emulate_media(reduced_motion="reduce")  # no fade-ins half-way through the contrast check
+    for name in PAGES[who]:
+        with subtests.test(msg=name):
+            check_page(page, live_server, scene.paths[name], who=who, name=name, width=w)
+
+
+def check_page(page, live_server, path: str, *, who: str, name: str, width: int) -> None:
+    response = page.goto(f"{live_server.url}{path}")
+    # htmx fragments requested on load (the notification bell) are part of the page
+    page.wait_for_function("!document.querySelector('.htmx-request')")
+    expected = 404 if name == "not-found" else 200
+    assert response is not None and response.status == expected, f"{path} answered {response and response.status}"
+    if name not in REDIRECTING_PAGES:
+        assert urlsplit(page.url).path == urlsplit(path).path, f"{path} redirected to {page.url}"
+    violations = run_axe(page)
+    if violations:
+        pytest.fail(f"{who} at {width}px on {path} ({name}):\n{format_violations(violations)}", pytrace=False)
