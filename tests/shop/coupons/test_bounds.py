@@ -1,7 +1,7 @@
 """Coupon definitions are bounded (forms, ``coupon_save`` and a CheckConstraint): before,
 ``valid_days=3000000`` was accepted and every later claim crashed computing the end of validity."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -58,8 +58,9 @@ def test_service_refuses_a_definition_out_of_bounds(make_coupon, operator, clock
 
 
 @pytest.mark.parametrize("change", [{"valid_days": 3_000_000}, {"per_user_limit": 5000}, {"quantity": 2_000_000},
-                                    {"value": "2000000"}])
+                                    {"value": "2000000"}, {"claim_closes_at": datetime(2100, 1, 1, tzinfo=UTC)}])
 def test_database_refuses_a_definition_out_of_bounds(make_coupon, change):
     coupon = make_coupon()
+    Coupon.objects.filter(pk=coupon.pk).update(claim_closes_at=datetime(2099, 12, 31, 23, 59, tzinfo=UTC))  # fits
     with pytest.raises(IntegrityError), transaction.atomic():
         Coupon.objects.filter(pk=coupon.pk).update(**change)
