@@ -95,6 +95,8 @@ def test_run_demo_serves_like_production_and_ctrl_c_leaves_no_process(demo_env, 
         stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', body)
         assert stylesheet, body
         assert _get(base_url + stylesheet.group(1))[0] == 200
+        for page in ("/", "/products/", "/coupons/", "/cart/", "/accounts/login/", "/accounts/signup/"):
+            assert _get(base_url + page)[0] == 200, page  # every {% static %} is in the manifest
 
         deadline = time.monotonic() + 20  # the cluster is up: master, sentinel, worker, monitor, pusher
         while True:
