@@ -85,8 +85,8 @@ def show(value, f=None, name: str = "") -> str:
         except InvalidOperation:
             return str(value)
         return format_credits(amount) if name in CREDIT_FIELDS else format_money(amount)
-    if isinstance(f, models.ForeignKey):
-        return f"#{value}"
+    if isinstance(f, models.ForeignKey) and (isinstance(value, int) or str(value).isdigit()):
+        return f"#{value}"  # snapshots keep the id; some records keep a name instead (a mentor's username)
     return str(value)
 
 

@@ -114,3 +114,12 @@ def test_coupon_list_window_is_local(client, operator, make_coupon):
     client.force_login(operator)
     body = client.get("/backoffice/coupons/").content.decode()
     assert "2031-03-05 06:30" in body and "2031-03-05 07:30" in body and "22:30" not in body
+
+
+def test_diff_of_mentor_shows_the_name_and_coupon_product_its_id():
+    entry = AuditLog(action="enrollment.mentor", target_type="orders.enrollment", target_id="1", target_repr="e",
+                     before={"mentor": None}, after={"mentor": "mira"})
+    assert [(c.old, c.new) for c in changes_of(entry)] == [("—", "mira")]
+    entry = AuditLog(action="coupon.update", target_type="coupons.coupon", target_id="1", target_repr="c",
+                     before={"product": 3}, after={"product": 4})
+    assert [(c.old, c.new) for c in changes_of(entry)] == [("#3", "#4")]
