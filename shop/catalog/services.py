@@ -8,7 +8,7 @@ message. Unreferenced policies are deleted. Order lines protect their policy in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.validators import slug_re
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from shop.core import audit
 from shop.core.errors import DomainError
 from shop.core.money import CENT
+from shop.core.uploads import stored_first
 
 from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product, ProductKind, ProductStatus
 
@@ -84,13 +85,19 @@ def _check_policy(row: PolicyInput) -> None:
         raise DomainError(_("Enter an order from 0 to %(max)s.") % {"max": MAX_POSITION}, code="policy_position")
 
 
-@transaction.atomic
 def product_save(*, actor, data: ProductInput, product_id: int | None = None) -> Product:
-    """Create (``product_id`` None) or update a product and its price policies in one transaction.
+    """Create (``product_id`` None) or update a product and its price policies in one transaction
+    (a new cover is written to storage before it, and removed if it fails).
 
     Raises ``DomainError`` with ``code`` ``"slug_taken"``, ``"no_policy"``, ``"online_needs_policy"``,
     ``"policy_*"`` or ``"unknown_policy"``.
     """
+    with stored_first(Product._meta.get_field("cover"), data.cover) as cover:
+        return _product_save(actor=actor, data=replace(data, cover=cover), product_id=product_id)
+
+
+@transaction.atomic
+def _product_save(*, actor, data: ProductInput, product_id: int | None) -> Product:
     if product_id is not None:
         product = Product.objects.select_for_update().get(pk=product_id)
         before = product_snapshot(product)

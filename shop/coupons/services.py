@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shop.core import audit
 from shop.core.errors import DomainError
+from shop.core.uploads import instance_files_stored_first
 from shop.scheduling.services import job_name, schedule_once, unschedule
 
 from . import claim_hints, rules
@@ -53,10 +54,16 @@ class InvalidCoupon(DomainError):
         self.errors = errors
 
 
-@transaction.atomic
 def coupon_save(*, coupon: Coupon, actor, now: datetime) -> Coupon:
     """Create, or edit while the claim has not started (refused afterwards). The definition must
-    obey every rule of :mod:`shop.coupons.rules` (``InvalidCoupon`` otherwise)."""
+    obey every rule of :mod:`shop.coupons.rules` (``InvalidCoupon`` otherwise). A new cover is
+    written to storage before the transaction (and removed if it fails)."""
+    with instance_files_stored_first(coupon, "cover"):
+        return _coupon_save(coupon=coupon, actor=actor, now=now)
+
+
+@transaction.atomic
+def _coupon_save(*, coupon: Coupon, actor, now: datetime) -> Coupon:
     errors = rules.definition_errors(rules.coupon_data(coupon))
     if errors:
         raise InvalidCoupon(errors)

@@ -27,13 +27,15 @@ class Command(BaseCommand):
             for config in apps.get_app_configs()
             if config.name.startswith("shop.") and module_has_submodule(config.module, "demo")
         ]
-        with transaction.atomic():
-            if reset:
-                for _label, module in reversed(modules):
-                    if hasattr(module, "reset"):
+        # No outer transaction: each app's seed is idempotent and short, and the demo users'
+        # password hashing must not hold SQLite's single write lock (a live demo keeps serving).
+        if reset:
+            for _label, module in reversed(modules):
+                if hasattr(module, "reset"):
+                    with transaction.atomic():
                         module.reset()
-            for label, module in modules:
-                summary = module.seed(now=now)
-                if summary:
-                    self.stdout.write(f"{label}: {summary}")
+        for label, module in modules:
+            summary = module.seed(now=now)
+            if summary:
+                self.stdout.write(f"{label}: {summary}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
