@@ -1,14 +1,27 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shop.cart import services as cart_services
 from shop.core.errors import DomainError
 
 from . import services
 from .forms import AddressForm, ProfileForm, SignupForm
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in, then the anonymous cart joins the shopper's cart."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        cart_services.merge_at_login(self.request, form.get_user())
+        return response
 
 
 def signup(request):
@@ -26,6 +39,7 @@ def signup(request):
             form.add_error("username", exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            cart_services.merge_at_login(request, user)
             messages.success(request, _("Welcome to Bazaar, %(name)s!") % {"name": user.username})
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})

@@ -150,8 +150,9 @@ def merge_session_cart(session_cart: Cart, user_cart: Cart) -> int:
     return 0
 
 
-def merge_at_login(sender, request, user, **kwargs) -> None:
-    """``user_logged_in`` receiver: move the session's anonymous cart into the user's cart."""
+def merge_at_login(request, user) -> None:
+    """Right after ``user`` logged in (called by the log-in and sign-up views): move the session's
+    anonymous cart into the user's cart."""
     session = getattr(request, "session", None)
     cart_id = session.pop(SESSION_CART, None) if session is not None else None
     if not cart_id:

@@ -136,3 +136,17 @@ def test_sweeper_forgets_stale_anonymous_carts(user, make_product, clock):
     Cart.objects.filter(pk=fresh.pk).update(updated_at=clock.now() - timedelta(days=40))
     apply_due(clock.now())
     assert set(Cart.objects.values_list("session_key", flat=True)) == {"fresh", None}
+
+
+def test_signing_up_keeps_the_anonymous_cart(client, make_product):
+    course = make_product()
+    client.post(reverse("cart:add", args=[course.slug]), {"policy": course.policies.first().pk})
+    client.post(reverse("accounts:signup"), {"username": "newbie", "email": "n@example.com",
+                                             "password1": "a-long-pass-123", "password2": "a-long-pass-123"})
+    assert CartLine.objects.filter(cart__user__username="newbie", product=course).exists()
+
+
+def test_cart_merge_is_not_a_signal_receiver():
+    from django.contrib.auth.signals import user_logged_in
+
+    assert not [r for r in user_logged_in.receivers if "cart" in str(r)]
