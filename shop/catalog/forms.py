@@ -8,6 +8,8 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.money import format_money
+
 from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product
 from .services import PolicyInput, ProductInput, unique_slug_for
 
@@ -96,7 +98,7 @@ class PolicyForm(forms.ModelForm):
         if price is not None and price <= 0:
             raise forms.ValidationError(_("Enter a price greater than zero."), code="min_value")
         if price is not None and price > MAX_PRICE:
-            raise forms.ValidationError(_("Enter a price of at most %(max)s."), params={"max": MAX_PRICE},
+            raise forms.ValidationError(_("Enter a price of at most %(max)s."), params={"max": format_money(MAX_PRICE)},
                                         code="max_value")
         return price
 

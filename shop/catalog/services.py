@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from shop.core import audit
 from shop.core.errors import DomainError
-from shop.core.money import CENT
+from shop.core.money import CENT, format_money
 from shop.core.uploads import stored_first
 
 from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product, ProductKind, ProductStatus
@@ -74,7 +74,7 @@ def _check_policy(row: PolicyInput) -> None:
     if row.price is None or row.price <= 0:
         raise DomainError(_("Enter a price greater than zero."), code="policy_price")
     if row.price > MAX_PRICE:
-        raise DomainError(_("Enter a price of at most %(max)s.") % {"max": MAX_PRICE}, code="policy_price")
+        raise DomainError(_("Enter a price of at most %(max)s.") % {"max": format_money(MAX_PRICE)}, code="policy_price")
     if row.price != row.price.quantize(CENT):
         raise DomainError(_("Prices have at most two decimal places."), code="policy_price")
     if row.days is None or row.days <= 0:

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from shop.core.money import format_money
+
 FLAT, THRESHOLD, PERCENT = "flat", "threshold", "percent"
 #: Bounds (also CheckConstraints on ``Coupon``): amounts like prices, at most a million coupons,
 #: 1,000 per shopper, ten years of validity, dates before 2100 — so no claim computes a date or a
@@ -58,13 +60,13 @@ def definition_errors(data: Mapping[str, Any]) -> dict[str, str]:
     if kind in (FLAT, THRESHOLD) and (value is None or value <= 0):
         errors["value"] = _("Enter a value greater than zero.")
     elif value is not None and value > MAX_AMOUNT:
-        errors["value"] = _("Enter a value of at most %(max)s.") % {"max": MAX_AMOUNT}
+        errors["value"] = _("Enter a value of at most %(max)s.") % {"max": format_money(MAX_AMOUNT)}
     if kind == THRESHOLD:
         min_spend = data.get("min_spend")
         if min_spend is None:
             errors["min_spend"] = _("A spend-and-save coupon needs a minimum spend.")
         elif min_spend > MAX_AMOUNT:
-            errors["min_spend"] = _("Enter a minimum spend of at most %(max)s.") % {"max": MAX_AMOUNT}
+            errors["min_spend"] = _("Enter a minimum spend of at most %(max)s.") % {"max": format_money(MAX_AMOUNT)}
         elif value is not None and min_spend <= value:
             errors["min_spend"] = _("The minimum spend must be greater than the value.")
     if kind == PERCENT:

@@ -24,8 +24,8 @@ def _product_post(**overrides):
 @pytest.mark.parametrize("field, value, words", [
     ("days", "3000000", "at most 3650 days"),
     ("days", "99999999999", ""),
-    ("price", "9999999999.99", "at most 1000000.00"),
-    ("price", "1000000.01", "at most 1000000.00"),
+    ("price", "9999999999.99", "at most ¥1,000,000.00"),
+    ("price", "1000000.01", "at most ¥1,000,000.00"),
     ("position", "40000", "from 0 to 999"),
 ])
 def test_backoffice_form_refuses_out_of_bounds_policies(operator_client, field, value, words):
