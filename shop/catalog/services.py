@@ -74,7 +74,8 @@ def _check_policy(row: PolicyInput) -> None:
     if row.price is None or row.price <= 0:
         raise DomainError(_("Enter a price greater than zero."), code="policy_price")
     if row.price > MAX_PRICE:
-        raise DomainError(_("Enter a price of at most %(max)s.") % {"max": format_money(MAX_PRICE)}, code="policy_price")
+        raise DomainError(_("Enter a price of at most %(max)s.") % {"max": format_money(MAX_PRICE)},
+                          code="policy_price")
     if row.price != row.price.quantize(CENT):
         raise DomainError(_("Prices have at most two decimal places."), code="policy_price")
     if row.days is None or row.days <= 0:
