@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from shop.catalog import fragments
 from shop.catalog.models import PricePolicy
 from shop.core.money import ZERO
 
@@ -66,6 +67,18 @@ def checkout_lines(user, line_ids: Iterable) -> list[CartLine]:
         CartLine.objects.available().filter(cart__user=user, pk__in=ids).select_related("product", "policy")
         .order_by("pk")
     )
+
+
+def cart_key(request, lines: Iterable[CartLine]) -> str | None:
+    """The cart page's cached content (:mod:`shop.catalog.fragments`), addressed by what it
+    shows: each line with its product (and whether it is online), chosen policy and the
+    product's policies. None for a browser without a CSRF secret (each line has forms)."""
+    secret = fragments.csrf_secret(request)
+    if secret is None:
+        return None
+    shown = [(line.pk, line.policy_id, line.product_id, line.product.updated_at, line.product.status,
+              [(p.pk, p.label, p.price, p.is_active) for p in line.product.policies.all()]) for line in lines]
+    return fragments.key("cart-page", secret, shown)
 
 
 def total(lines: Iterable[CartLine]) -> Decimal:

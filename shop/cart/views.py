@@ -11,6 +11,7 @@ from shop.core.errors import DomainError
 
 from . import services
 from .models import CartLine
+from .selectors import cart_key
 
 
 def _lines(cart):
@@ -25,7 +26,7 @@ def _context(request, cart):
     lines = _lines(cart)
     available = [line for line in lines if line.available]
     return {"lines": lines, "total": sum((line.policy.price for line in available), Decimal("0.00")),
-            "available_count": len(available), "cart_count": len(lines)}
+            "available_count": len(available), "cart_count": len(lines), "content_key": cart_key(request, lines)}
 
 
 def detail(request):

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors
+from . import fragments, selectors
 from .models import Product, ProductKind
 
 PER_PAGE = 12
@@ -25,7 +25,11 @@ def product_list(request):
     page = Paginator(products, PER_PAGE).get_page(request.GET.get("page"))
     extra = urlencode([(key, value) for key, value in (("q", q), ("kind", kind), ("sort", sort))
                        if value and not (key == "sort" and value == selectors.DEFAULT_SORT)])
-    context = {"page": page, "q": q, "kind": kind, "sort": sort, "kinds": ProductKind.choices, "extra": extra}
+    cards = [(p.pk, p.updated_at, p.status, p.min_price, p.active_policies) for p in page.object_list]
+    list_key = fragments.key("product-list", q, kind, sort, extra, page.number, page.paginator.count,
+                             page.paginator.num_pages, cards)
+    context = {"page": page, "q": q, "kind": kind, "sort": sort, "kinds": ProductKind.choices, "extra": extra,
+               "list_key": list_key, "content_key": fragments.key("product-list-page", list_key)}
     template = "catalog/list.html#product-list" if request.htmx and not request.htmx.history_restore_request \
         else "catalog/list.html"
     return render(request, template, context)
@@ -47,7 +51,13 @@ def _visible_product(request, slug) -> Product:
 
 def product_detail(request, slug):
     product = _visible_product(request, slug)
-    return render(request, "catalog/detail.html", {"product": product, "policies": product.active_policies_list})
+    policies = product.active_policies_list
+    hero_key = fragments.key("product-hero", product.pk, product.updated_at, product.status)
+    secret = fragments.csrf_secret(request)  # the buy box is a form
+    content_key = fragments.key("product-page", hero_key, [(p.pk, p.label, p.price, p.days) for p in policies],
+                                secret) if secret else None
+    return render(request, "catalog/detail.html",
+                  {"product": product, "policies": policies, "hero_key": hero_key, "content_key": content_key})
 
 
 @require_POST

@@ -4,12 +4,27 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from shop.catalog import fragments
+
 from .models import ClaimedCoupon, ClaimedStatus, Coupon, CouponHolding, CouponScope
 
 
 def centre_coupons(now: datetime):
     """Coupons whose claim has opened (claiming first, then ended)."""
     return Coupon.objects.opened(now).select_related("product").order_by("-claim_closes_at", "-id")
+
+
+def centre_key(request, page, cards) -> str | None:
+    """The coupon centre's cached content (:mod:`shop.catalog.fragments`), addressed by what it
+    shows: each card's coupon (definition, claimed count, state by the clock, the shopper's
+    holding, its course), the page and the shopper. None for a browser without a CSRF secret
+    (each card's claim form carries a token)."""
+    secret = fragments.csrf_secret(request)
+    if secret is None:
+        return None
+    shown = [(c["coupon"].pk, c["coupon"].updated_at, c["coupon"].claimed, c["state"], c["held"],
+              c["coupon"].product.updated_at if c["coupon"].product_id else None) for c in cards]
+    return fragments.key("coupon-centre", request.user.pk, secret, page.number, page.paginator.num_pages, shown)
 
 
 def holdings_of(user, coupon_ids) -> dict[int, int]:

@@ -23,7 +23,8 @@ def centre(request):
     page = Paginator(selectors.centre_coupons(now), 24).get_page(request.GET.get("page"))
     held = selectors.holdings_of(request.user, [c.pk for c in page])
     cards = [{"coupon": c, "state": c.claim_status_at(now), "held": held.get(c.pk, 0)} for c in page]
-    return render(request, "coupons/centre.html", {"page": page, "cards": cards})
+    return render(request, "coupons/centre.html", {"page": page, "cards": cards,
+                                                   "content_key": selectors.centre_key(request, page, cards)})
 
 
 @require_POST

@@ -1,0 +1,69 @@
+"""Cached template fragments, addressed by their content.
+
+A fragment's key is a digest of everything the fragment shows (rows with their ``updated_at``,
+computed prices, the shopper's holdings, the language…), computed from data the view reads
+anyway. A change of what a fragment shows is a new key, so there is nothing to invalidate and
+a stale fragment cannot be served. Fragments that contain a CSRF token are keyed by the
+browser's CSRF secret too (the masked token stays valid for that secret only), and are not
+cached when the browser has none yet.
+
+Rendered fragments live in each process (a bounded LRU): an entry never changes once written,
+so no process can hold a stale one, and reading it costs no query and no cache round trip
+(the default shared cache is the database). Off when ``DEBUG`` (templates change under
+``make dev``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+MAX_BYTES = 32 * 1024 * 1024  # per process
+_VERSION = "1"
+_store: OrderedDict[str, str] = OrderedDict()
+_size = [0]
+_lock = threading.Lock()
+
+
+def key(*parts) -> str:
+    """The key of a fragment that shows ``parts`` (any reprs), in the active language."""
+    return hashlib.blake2b(repr((_VERSION, get_language(), parts)).encode(), digest_size=16).hexdigest()
+
+
+def csrf_secret(request) -> str | None:
+    """The browser's CSRF secret, or None when it has none yet (then do not cache a fragment
+    with a token in it)."""
+    return request.META.get("CSRF_COOKIE") or None
+
+
+def enabled() -> bool:
+    return not settings.DEBUG
+
+
+def get(fragment_key: str) -> str | None:
+    with _lock:
+        html = _store.get(fragment_key)
+        if html is not None:
+            _store.move_to_end(fragment_key)
+        return html
+
+
+def put(fragment_key: str, html: str) -> None:
+    with _lock:
+        if fragment_key in _store:
+            return
+        _store[fragment_key] = html
+        _size[0] += len(html)
+        while _size[0] > MAX_BYTES and _store:
+            _old_key, old = _store.popitem(last=False)
+            _size[0] -= len(old)
+
+
+def clear() -> None:
+    with _lock:
+        _store.clear()
+        _size[0] = 0

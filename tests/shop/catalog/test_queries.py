@@ -1,0 +1,152 @@
+"""Storefront hot paths: a fixed, small number of queries per page whatever its length, and
+cached fragments (addressed by what they show) that never serve a stale page."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from shop.cart.models import Cart
+from shop.cart.services import add
+from shop.catalog import fragments
+from shop.catalog.models import PricePolicy, Product
+from shop.coupons.services import claim
+
+# session, user, the cart badge (the cart page counts its own lines), then the page's own reads
+PAGE_QUERIES = {"list": 5, "detail": 5, "cart": 5, "coupons": 6}
+
+
+@pytest.fixture
+def shopper_browser(user):
+    """A logged-in browser that already holds a CSRF cookie (as after its first page)."""
+    browser = Client()
+    browser.force_login(user)
+    browser.get(reverse("catalog:list"))
+    assert browser.cookies.get("csrftoken")
+    return browser
+
+
+@pytest.fixture
+def shop(make_product, make_coupon, user):
+    products = [make_product(prices=["10", "20", "30"]) for _ in range(6)]
+    for product in products[:4]:
+        make_coupon(scope="product", product=product, quantity=50)
+        make_coupon(quantity=50)
+    cart, _ = Cart.objects.get_or_create(user=user)
+    for product in products[:3]:
+        add(cart, product, product.policies.first().pk)
+    return products
+
+
+def _urls(products):
+    return {"list": reverse("catalog:list"), "detail": products[0].get_absolute_url(),
+            "cart": reverse("cart:detail"), "coupons": reverse("coupons:centre")}
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'(value="|X-CSRFToken": ")[A-Za-z0-9]{64}"', r'\1TOKEN"', html)
+
+
+@pytest.mark.parametrize("page", list(PAGE_QUERIES))
+def test_each_page_makes_a_fixed_number_of_queries(page, shop, shopper_browser, django_assert_num_queries):
+    url = _urls(shop)[page]
+    with django_assert_num_queries(PAGE_QUERIES[page]):  # cold: rendered
+        assert shopper_browser.get(url).status_code == 200
+    with django_assert_num_queries(PAGE_QUERIES[page]):  # warm: from the fragments
+        assert shopper_browser.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("page", list(PAGE_QUERIES))
+def test_query_counts_do_not_grow_with_the_page(page, shop, user, make_product, make_coupon, shopper_browser,
+                                                django_assert_num_queries):
+    cart = Cart.objects.get(user=user)
+    for _ in range(6):
+        product = make_product(prices=["5", "6"])
+        make_coupon(scope="product", product=product, quantity=5)
+        add(cart, product, product.policies.first().pk)
+    with django_assert_num_queries(PAGE_QUERIES[page]):
+        assert shopper_browser.get(_urls(shop)[page]).status_code == 200
+
+
+@pytest.mark.parametrize("page", list(PAGE_QUERIES))
+def test_a_cached_page_is_the_page_rendered_afresh(page, shop, shopper_browser):
+    url = _urls(shop)[page]
+    cold = shopper_browser.get(url).content.decode()
+    warm = shopper_browser.get(url).content.decode()
+    fragments.clear()
+    fresh = shopper_browser.get(url).content.decode()
+    assert _without_tokens(warm) == _without_tokens(cold) == _without_tokens(fresh)
+
+
+def test_a_cached_form_keeps_a_valid_token(shop, user, shopper_browser):
+    """Fragments with forms are cached per browser: the token they carry passes the CSRF check."""
+    shopper_browser.get(reverse("cart:detail"))
+    page = shopper_browser.get(reverse("cart:detail")).content.decode()
+    line = Cart.objects.get(user=user).lines.first()
+    action = page.index('action="%s"' % reverse("cart:remove", args=[line.pk]))
+    token = re.search(r'csrfmiddlewaretoken" value="(\w+)"', page[action:]).group(1)
+    shopper_browser.handler.enforce_csrf_checks = True
+    response = shopper_browser.post(reverse("cart:remove", args=[line.pk]), {"csrfmiddlewaretoken": token})
+    assert response.status_code in (200, 302)
+    assert not Cart.objects.get(user=user).lines.filter(pk=line.pk).exists()
+
+
+def test_another_browser_never_gets_a_cached_token(shop, user, shopper_browser):
+    shopper_browser.get(reverse("cart:detail"))
+    other = Client()
+    other.force_login(user)
+    other.get(reverse("catalog:list"))
+    mine = re.findall(r'csrfmiddlewaretoken" value="(\w+)"', shopper_browser.get(reverse("cart:detail")).content.decode())
+    theirs = re.findall(r'csrfmiddlewaretoken" value="(\w+)"', other.get(reverse("cart:detail")).content.decode())
+    assert mine and theirs and not set(mine) & set(theirs)
+
+
+def test_without_a_csrf_cookie_form_pages_are_not_cached(shop, user):
+    browser = Client()
+    browser.force_login(user)  # no page seen yet: no CSRF cookie, so no key for pages with forms
+    for url in (reverse("coupons:centre"), reverse("cart:detail"), shop[0].get_absolute_url()):
+        assert browser.get(url, HTTP_COOKIE="").context["content_key"] is None
+        browser.cookies.pop("csrftoken", None)
+
+
+def test_catalogue_changes_show_at_once(shop, client):
+    product = shop[0]
+    client.get(reverse("catalog:list"))
+    client.get(product.get_absolute_url())
+    product.title = "Renamed course"
+    product.save()
+    assert "Renamed course" in client.get(reverse("catalog:list")).content.decode()
+    assert "Renamed course" in client.get(product.get_absolute_url()).content.decode()
+    PricePolicy.objects.filter(product=product, price=Decimal("10")).update(price=Decimal("7.00"))
+    assert "from ¥7.00" in client.get(reverse("catalog:list")).content.decode()
+    Product.objects.filter(pk=product.pk).update(status="offline")
+    assert "Renamed course" not in client.get(reverse("catalog:list")).content.decode()
+
+
+def test_claims_and_the_clock_show_at_once_on_the_coupon_centre(shop, make_coupon, make_user, clock, shopper_browser):
+    coupon = make_coupon(name="Soon over", quantity=3, claim_closes_at=clock.now() + timedelta(minutes=5))
+    assert "3 left" in shopper_browser.get(reverse("coupons:centre")).content.decode()
+    claim(user=make_user("someone"), coupon_id=coupon.pk, now=clock.now())
+    page = shopper_browser.get(reverse("coupons:centre")).content.decode()
+    assert "2 left" in page
+    clock.advance(timedelta(minutes=6))
+    page = shopper_browser.get(reverse("coupons:centre")).content.decode()
+    card = page[page.index('id="coupon-%d"' % coupon.pk):]
+    assert "Ended" in card[:4000]
+
+
+def test_the_cart_badge_and_cart_follow_the_cart(shop, user, make_product, shopper_browser):
+    page = shopper_browser.get(reverse("catalog:list")).content.decode()
+    assert 'data-testid="cart-count">3<' in page
+    add(Cart.objects.get(user=user), shop[5], shop[5].policies.first().pk)
+    assert 'data-testid="cart-count">4<' in shopper_browser.get(reverse("catalog:list")).content.decode()
+    assert shop[5].title in shopper_browser.get(reverse("cart:detail")).content.decode()
+
+
+def test_each_language_has_its_own_fragments(shop, shopper_browser):
+    english = shopper_browser.get(reverse("catalog:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = shopper_browser.get(reverse("catalog:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Courses" in english and english != chinese
