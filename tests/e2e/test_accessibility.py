@@ -140,6 +140,7 @@ def scene(db) -> Scene:
         "password-reset-confirm": f"/accounts/password/reset/{uid}/{token}/",
         "password-reset-complete": "/accounts/password/reset/complete/",
         "not-found": "/no-such-page/",
+        "forbidden": "/backoffice/",  # for a shopper
         # backoffice
         "bo-dashboard": "/backoffice/",
         "bo-products": "/backoffice/catalog/",
@@ -158,6 +159,7 @@ def scene(db) -> Scene:
         "bo-wallets": "/backoffice/wallets/",
         "bo-wallet": f"/backoffice/wallets/{alice.pk}/",
         "bo-audit": "/backoffice/audit/",
+        "bo-not-found": "/backoffice/orders/NO-SUCH-ORDER/",
     }
     return Scene(users={"shopper": alice, "new-shopper": bob, "operator": operator}, paths=paths)
 
@@ -169,13 +171,14 @@ SHOPPER_PAGES = ["home", "products", "product", "product-degree", "cart", "check
                  "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders", "order-pending",
                  "order-paid", "order-refund-requested", "my-courses", "degree-registration", "sandbox-cashier",
                  "wallet", "notifications", "profile", "addresses", "address-new", "address-edit",
-                 "password-change", "password-change-done", "not-found"]
+                 "password-change", "password-change-done", "not-found", "forbidden"]
 NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses"]
 OPERATOR_PAGES = ["bo-dashboard", "bo-products", "bo-product-new", "bo-product-edit", "bo-coupons",
                   "bo-coupon-new", "bo-coupon-detail", "bo-coupon-edit", "bo-coupon-delete", "bo-orders",
                   "bo-order-pending", "bo-order-refund-requested", "bo-enrollments", "bo-enrollment", "bo-wallets",
-                  "bo-wallet", "bo-audit"]
+                  "bo-wallet", "bo-audit", "bo-not-found"]
 
+ERROR_PAGES = {"not-found": 404, "bo-not-found": 404, "forbidden": 403}
 REDIRECTING_PAGES = {"password-reset-confirm"}  # to its own set-password URL
 PAGES = {"anonymous": ANONYMOUS_PAGES, "shopper": SHOPPER_PAGES, "new-shopper": NEW_SHOPPER_PAGES,
          "operator": OPERATOR_PAGES}
@@ -226,7 +229,7 @@ def check_page(page, live_server, path: str, *, who: str, name: str, width: int)
     response = page.goto(f"{live_server.url}{path}")
     # htmx fragments requested on load (the notification bell) are part of the page
     page.wait_for_function("!document.querySelector('.htmx-request')")
-    expected = 404 if name == "not-found" else 200
+    expected = ERROR_PAGES.get(name, 200)
     assert response is not None and response.status == expected, f"{path} answered {response and response.status}"
     if name not in REDIRECTING_PAGES:
         assert urlsplit(page.url).path == urlsplit(path).path, f"{path} redirected to {page.url}"
