@@ -173,7 +173,9 @@ def test_order_times_out_and_gives_back_balance_and_coupons(page, live_server, a
     clock.advance(timedelta(minutes=31))
     page.goto(f"{live_server.url}{order.get_absolute_url()}")
     expect(page.get_by_text("The payment window has closed.")).to_be_visible()
+    expect(page.get_by_test_id("order-status")).to_have_text("Timed out")  # by the clock, before any job ran
     expect(page.get_by_role("button", name="Pay", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
     sweep()  # what the cluster's per-minute sweeper does
     page.reload()
     expect(page.get_by_test_id("order-status")).to_have_text("Timed out")
