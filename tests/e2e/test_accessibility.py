@@ -35,7 +35,7 @@ class Scene:
     paths: dict = field(default_factory=dict)
 
 
-def _place_and_pay(user, products, *, paid: bool, now):
+def _place_and_pay(user, products, *, paid: bool, now, global_coupon=None):
     from shop.cart.models import Cart
     from shop.cart.services import add
     from shop.checkout.services import Choices, place_order, settle
@@ -45,8 +45,9 @@ def _place_and_pay(user, products, *, paid: bool, now):
 
     cart, _ = Cart.objects.get_or_create(user=user)
     ids = [add(cart, p, p.policies.first().pk).pk for p in products]
-    quote = settle(user, ids, Choices(), now=now).quote
-    order = place_order(user, ids, Choices(), shown_payable=quote.payable, now=now)
+    choices = Choices(global_coupon=global_coupon)
+    quote = settle(user, ids, choices, now=now).quote
+    order = place_order(user, ids, choices, shown_payable=quote.payable, now=now)
     if paid:
         request = PaymentRequest(order.number, order.payable, "s", "/r", "/n")
         handle_notification("sandbox", SandboxGateway().build_notification(request, paid=True))
@@ -78,10 +79,14 @@ def scene(db) -> Scene:
     alice, bob, operator = (User.objects.get(username=u) for u in ("alice", "bob", "operator"))
     course = {p.slug: p for p in Product.objects.all()}
 
-    for coupon in Coupon.objects.filter(status="claiming"):
-        claim(user=alice, coupon_id=coupon.pk, now=now)
+    claimed = {c.name: claim(user=alice, coupon_id=c.pk, now=now) for c in Coupon.objects.filter(status="claiming")}
+    lapsed = Coupon.objects.create(name="Spring ¥10 off", kind="flat", value=Decimal("10"), quantity=10,
+                                   claim_opens_at=now - timedelta(days=10), claim_closes_at=now + timedelta(days=1),
+                                   valid_days=1, status="claiming")
+    claim(user=alice, coupon_id=lapsed.pk, now=now - timedelta(days=5))  # for the "Expired" tab
     pending = _place_and_pay(alice, [course["sql-for-analysts"]], paid=False, now=now)
-    paid = _place_and_pay(alice, [course["ux-design-basics"], course["product-management"]], paid=True, now=now)
+    paid = _place_and_pay(alice, [course["ux-design-basics"], course["product-management"]], paid=True, now=now,
+                          global_coupon=claimed["Weekend 15% off"].pk)  # for the "Used" tab
     refunding = _place_and_pay(alice, [course["machine-learning-intro"]], paid=True, now=now)
     request_refund(refunding.pk, user=alice, reason="Bought it twice by mistake", now=now)
     _place_and_pay(alice, [course["mba-digital-business"]], paid=True, now=now)
