@@ -15,7 +15,8 @@ def cart(request):
     :mod:`shop.catalog.fragments`) by everything it shows but the cart count (which the
     template adds, so that a view's own count saves the query): the shopper, their name and
     staff flag, the page's address (log-in link) and, for the log-out form's token, the
-    browser's CSRF secret (not cached for a browser without one yet)."""
+    browser's CSRF secret (not cached for a browser without one yet). Whatever the header
+    comes to show (a permission, a count) must be added to this key."""
 
     @cache
     def cart_count() -> int:
