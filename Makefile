@@ -68,7 +68,7 @@ lock:
 
 ## messages: refresh and compile the zh_Hans translation
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	$(PY) manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 clean:
