@@ -321,3 +321,19 @@ def test_orders_and_payments_import_no_campaign_app():
 def test_unknown_kind_is_a_clear_error():
     with pytest.raises(LookupError, match="not registered"):
         kinds.get_kind("nope")
+
+
+def test_order_texts_are_shown_in_the_readers_language(user, make_product, cart_with, clock):
+    from django.utils import translation
+
+    from shop.notifications.models import Notification
+
+    with translation.override("en"):
+        order = _paid(user, cart_with(user, make_product(prices=["10.00"])), clock)
+    note = Notification.objects.get(user=user)
+    event = order.events.get(to_status="paid")
+    with translation.override("zh-hans"):
+        assert order.number in note.shown_title and "已支付" in note.shown_title
+        assert "谢谢" in note.shown_body and "已在线支付" in event.shown_note
+    with translation.override("en"):
+        assert "is paid" in note.shown_title and event.shown_note.startswith("Paid online")
