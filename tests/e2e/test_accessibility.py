@@ -250,6 +250,8 @@ def check_page(page, live_server, path: str, *, who: str, name: str, width: int,
     assert response is not None and response.status == expected, f"{path} answered {response and response.status}"
     if name not in REDIRECTING_PAGES:
         assert urlsplit(page.url).path == urlsplit(path).path, f"{path} redirected to {page.url}"
+    lang = "zh-hans" if who.endswith("-zh") else "en"
+    assert page.evaluate("document.documentElement.lang") == lang, f"{path} is not in {lang}"
     # WCAG 1.4.10 (reflow): nothing but a table's own scroller may scroll sideways
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"{path} is {overflow}px wide at {width}px: it scrolls sideways"
