@@ -90,7 +90,7 @@ def scene(db) -> Scene:
     refunding = _place_and_pay(alice, [course["machine-learning-intro"]], paid=True, now=now)
     request_refund(refunding.pk, user=alice, reason="Bought it twice by mistake", now=now)
     _place_and_pay(alice, [course["mba-digital-business"]], paid=True, now=now)
-    degree = Enrollment.objects.filter(user=alice, product=course["mba-digital-business"]).first()
+    degree = Enrollment.objects.get(user=alice, product=course["mba-digital-business"])
     cart, _ = Cart.objects.get_or_create(user=alice)
     lines = [add(cart, course[slug], course[slug].policies.first().pk)
              for slug in ("python-data-analysis", "django-web-apps")]
@@ -115,6 +115,7 @@ def scene(db) -> Scene:
         "home-menus-open": "/",  # the phone menu and the account menu opened: see open_menus()
         "products": "/products/",
         "products-search": "/products/?q=python",
+        "products-none": "/products/?q=no-such-course",
         "product": course["python-data-analysis"].get_absolute_url(),
         "product-degree": course["mba-digital-business"].get_absolute_url(),
         "cart": "/cart/",
@@ -128,9 +129,11 @@ def scene(db) -> Scene:
         "order-paid": paid.get_absolute_url(),
         "order-refund-requested": refunding.get_absolute_url(),
         "my-courses": "/me/courses/",
-        "degree-registration": f"/me/courses/{degree.pk}/register/" if degree else "/me/courses/",
+        "degree-registration": f"/me/courses/{degree.pk}/register/",
         "sandbox-cashier": cashier,
         "wallet": "/me/wallet/",
+        "wallet-balance": "/me/wallet/?asset=balance",
+        "orders-paid": "/orders/?status=paid",
         "notifications": "/me/notifications/",
         "profile": "/me/profile/",
         "addresses": "/me/addresses/",
@@ -160,8 +163,10 @@ def scene(db) -> Scene:
         "bo-orders": "/backoffice/orders/",
         "bo-order-pending": f"/backoffice/orders/{pending.number}/",
         "bo-order-refund-requested": f"/backoffice/orders/{refunding.number}/",
+        "bo-order-paid": f"/backoffice/orders/{paid.number}/",
         "bo-enrollments": "/backoffice/orders/enrollments/",
         "bo-enrollment": f"/backoffice/orders/enrollments/{enrollment.pk}/",
+        "bo-enrollment-degree": f"/backoffice/orders/enrollments/{degree.pk}/",
         "bo-wallets": "/backoffice/wallets/",
         "bo-wallet": f"/backoffice/wallets/{alice.pk}/",
         "bo-audit": "/backoffice/audit/",
@@ -171,18 +176,19 @@ def scene(db) -> Scene:
                         "operator-zh": operator}, paths=paths)
 
 
-ANONYMOUS_PAGES = ["home", "home-menus-open", "products", "products-search", "product", "product-degree", "cart", "coupon-centre",
+ANONYMOUS_PAGES = ["home", "home-menus-open", "products", "products-search", "products-none", "product", "product-degree", "cart", "coupon-centre",
                    "signup", "login", "password-reset", "password-reset-sent", "password-reset-confirm",
                    "password-reset-complete", "not-found"]
 SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degree", "cart", "checkout", "coupon-centre",
-                 "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders", "order-pending",
+                 "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders", "orders-paid", "order-pending",
                  "order-paid", "order-refund-requested", "my-courses", "degree-registration", "sandbox-cashier",
-                 "wallet", "notifications", "profile", "addresses", "address-new", "address-edit",
+                 "wallet", "wallet-balance", "notifications", "profile", "addresses", "address-new", "address-edit",
                  "password-change", "password-change-done", "not-found", "forbidden"]
 NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses"]
 OPERATOR_PAGES = ["bo-dashboard", "home-menus-open", "bo-products", "bo-product-new", "bo-product-edit", "bo-coupons",
                   "bo-coupon-new", "bo-coupon-detail", "bo-coupon-edit", "bo-coupon-delete", "bo-orders",
-                  "bo-order-pending", "bo-order-refund-requested", "bo-enrollments", "bo-enrollment", "bo-wallets",
+                  "bo-order-pending", "bo-order-refund-requested", "bo-order-paid", "bo-enrollments", "bo-enrollment",
+                  "bo-enrollment-degree", "bo-wallets",
                   "bo-wallet", "bo-audit", "bo-not-found"]
 
 # Chinese labels are shorter or longer than English ones: the main pages once more in zh-Hans
