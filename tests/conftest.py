@@ -99,12 +99,13 @@ def _empty_caches():
     a rolled-back test database hands out again)."""
     from django.core.cache import cache
 
-    from shop.catalog import fragments
+    from shop.catalog import fragments, selectors
     from shop.coupons import claim_hints
 
     cache.clear()
     claim_hints.clear_local()
     fragments.clear()
+    selectors.forget_kept()
 
 
 # --- concurrency ---------------------------------------------------------------------------------

@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "shop.catalog"
     label = "catalog"
     verbose_name = _("Catalogue")
+
+    def ready(self):
+        from . import selectors
+
+        selectors.watch_catalogue()

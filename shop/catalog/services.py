@@ -22,6 +22,7 @@ from shop.core.errors import DomainError
 from shop.core.money import CENT, format_money
 from shop.core.uploads import stored_first
 
+from . import selectors
 from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product, ProductKind, ProductStatus
 
 PRODUCT_FIELDS = ["title", "slug", "summary", "body", "kind", "status", "cover"]
@@ -164,6 +165,7 @@ def _retire_or_delete(policy: PricePolicy) -> None:
         except ProtectedError:  # an order line holds it
             pass
     PricePolicy.objects.filter(pk=policy.pk).update(is_active=False)
+    selectors.catalogue_changed()  # update() sends no signal
 
 
 @transaction.atomic

@@ -1,7 +1,6 @@
 """Storefront catalogue: the course list (an htmx partial when filtered) and a course page."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
@@ -21,8 +20,7 @@ def product_list(request):
     kind = kind if kind in ProductKind.values else ""
     sort = request.GET.get("sort", selectors.DEFAULT_SORT)
     sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
-    products = selectors.product_list(q=q, kind=kind, sort=sort)
-    page = Paginator(products, PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.storefront_page(q=q, kind=kind, sort=sort, number=request.GET.get("page"), per_page=PER_PAGE)
     extra = urlencode([(key, value) for key, value in (("q", q), ("kind", kind), ("sort", sort))
                        if value and not (key == "sort" and value == selectors.DEFAULT_SORT)])
     cards = [(p.pk, p.updated_at, p.status, p.min_price, p.active_policies) for p in page.object_list]
@@ -41,7 +39,7 @@ def can_preview(user) -> bool:
 
 def _visible_product(request, slug) -> Product:
     try:
-        product = selectors.product_detail(slug)
+        product = selectors.storefront_product(slug)
     except Product.DoesNotExist:
         raise Http404 from None
     if not product.is_online and not can_preview(request.user):
