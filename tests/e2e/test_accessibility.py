@@ -196,6 +196,7 @@ SHOPPER_ZH_PAGES = ["home", "products", "product", "cart", "checkout", "coupon-c
                     "order-pending", "wallet", "notifications", "addresses"]
 OPERATOR_ZH_PAGES = ["bo-dashboard", "bo-products", "bo-product-edit", "bo-coupons", "bo-coupon-new", "bo-orders",
                      "bo-order-refund-requested", "bo-wallet", "bo-audit"]
+SORTED_LISTS = {"bo-products", "bo-coupons", "bo-orders", "bo-enrollments", "bo-wallets", "bo-audit"}
 ERROR_PAGES = {"not-found": 404, "bo-not-found": 404, "forbidden": 403}
 REDIRECTING_PAGES = {"password-reset-confirm"}  # to its own set-password URL
 PAGES = {"anonymous": ANONYMOUS_PAGES, "shopper": SHOPPER_PAGES, "new-shopper": NEW_SHOPPER_PAGES,
@@ -270,6 +271,8 @@ def check_page(page, live_server, path: str, *, who: str, name: str, width: int,
         assert urlsplit(page.url).path == urlsplit(path).path, f"{path} redirected to {page.url}"
     if name == "home-menus-open":
         open_menus(page)
+    if name in SORTED_LISTS:  # screen readers announce which column the list is sorted by
+        assert page.locator("th[aria-sort]").count() == 1, f"{path}: no column header says it is sorted"
     lang = "zh-hans" if who.endswith("-zh") else "en"
     assert page.evaluate("document.documentElement.lang") == lang, f"{path} is not in {lang}"
     # WCAG 1.4.10 (reflow): nothing but a table's own scroller may scroll sideways
