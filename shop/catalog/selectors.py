@@ -7,9 +7,10 @@ import threading
 import uuid
 from collections import OrderedDict
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
@@ -99,7 +100,10 @@ def catalogue_changed(**_signal) -> None:
         except Exception:
             log.warning("catalogue version not replaced", exc_info=True)
 
-    bump()
+    # With the database cache inside a transaction the early replacement is invisible to others
+    # anyway, and a failing cache query would abort the caller's transaction on PostgreSQL.
+    if not (isinstance(caches["default"], DatabaseCache) and connection.in_atomic_block):
+        bump()
     transaction.on_commit(bump)
 
 
