@@ -29,8 +29,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
-from django.db import transaction
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ def read(coupon_id: int, user_id: int, now: datetime) -> tuple[CouponHint | None
     hint, held_limit = read_local(coupon_id, user_id)
     if refusal(hint, held_limit, now):
         return hint, held_limit
+    if isinstance(caches["default"], DatabaseCache) and connection.in_atomic_block:
+        return hint, held_limit  # a failing cache query would abort the caller's transaction
     try:
         found = cache.get_many(keys)
     except Exception:  # a hint cache that fails must never fail a claim
