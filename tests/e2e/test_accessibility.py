@@ -1,9 +1,11 @@
 """No serious or critical axe-core violations on any page a shopper or operator reaches.
 
-Every case is one page load at one width (1280 px desktop, 375 px phone) followed by one
-``axe.run``; axe-core is the vendored ``vendor/axe.min.js`` (MPL-2.0), injected by Playwright,
-never served by the shop. A failure lists each violation's rule id, the selectors of the
-offending elements and axe's help text and link.
+One test per visitor (logged out, shopper, new shopper, operator, and the main pages in zh-Hans)
+and width (1280 px desktop, 375 px phone) builds the data once; each page is a subtest: one page
+load, then the checks: status, no redirect, no failed (5xx) request, the page's language, no
+sideways scrolling (WCAG 1.4.10 reflow), and one ``axe.run``. axe-core is the vendored
+``vendor/axe.min.js`` (MPL-2.0), injected by Playwright, never served by the shop. A failure lists
+each violation's rule id, the selectors of the offending elements and axe's help text and link.
 """
 
 from __future__ import annotations
@@ -176,20 +178,20 @@ def scene(db) -> Scene:
                         "operator-zh": operator}, paths=paths)
 
 
-ANONYMOUS_PAGES = ["home", "home-menus-open", "products", "products-search", "products-none", "product", "product-degree", "cart", "coupon-centre",
-                   "signup", "login", "password-reset", "password-reset-sent", "password-reset-confirm",
-                   "password-reset-complete", "not-found"]
-SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degree", "cart", "checkout", "coupon-centre",
-                 "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders", "orders-paid", "order-pending",
-                 "order-paid", "order-refund-requested", "my-courses", "degree-registration", "sandbox-cashier",
-                 "wallet", "wallet-balance", "notifications", "profile", "addresses", "address-new", "address-edit",
-                 "password-change", "password-change-done", "not-found", "forbidden"]
+ANONYMOUS_PAGES = ["home", "home-menus-open", "products", "products-search", "products-none", "product",
+                   "product-degree", "cart", "coupon-centre", "signup", "login", "password-reset",
+                   "password-reset-sent", "password-reset-confirm", "password-reset-complete", "not-found"]
+SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degree", "cart", "checkout",
+                 "coupon-centre", "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders",
+                 "orders-paid", "order-pending", "order-paid", "order-refund-requested", "my-courses",
+                 "degree-registration", "sandbox-cashier", "wallet", "wallet-balance", "notifications", "profile",
+                 "addresses", "address-new", "address-edit", "password-change", "password-change-done",
+                 "not-found", "forbidden"]
 NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses"]
 OPERATOR_PAGES = ["bo-dashboard", "home-menus-open", "bo-products", "bo-product-new", "bo-product-edit", "bo-coupons",
                   "bo-coupon-new", "bo-coupon-detail", "bo-coupon-edit", "bo-coupon-delete", "bo-orders",
                   "bo-order-pending", "bo-order-refund-requested", "bo-order-paid", "bo-enrollments", "bo-enrollment",
-                  "bo-enrollment-degree", "bo-wallets",
-                  "bo-wallet", "bo-audit", "bo-not-found"]
+                  "bo-enrollment-degree", "bo-wallets", "bo-wallet", "bo-audit", "bo-not-found"]
 
 # Chinese labels are shorter or longer than English ones: the main pages once more in zh-Hans
 SHOPPER_ZH_PAGES = ["home", "products", "product", "cart", "checkout", "coupon-centre", "my-coupons-unused", "orders",
