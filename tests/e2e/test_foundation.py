@@ -28,8 +28,11 @@ def test_signup_wallet_and_operator_grant(page, live_server, operator, browser, 
     op.get_by_label("Asset").select_option("balance")
     op.get_by_label("Amount").fill("88.80")
     op.get_by_label("Memo").fill("Welcome bonus")
+    dialogs = []
+    op.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     op.get_by_role("button", name="Record").click()
     expect(op.get_by_test_id("bo-balance")).to_have_text("¥88.80")
+    assert "carol" in dialogs[0]  # money-moving: the operator confirmed first
     ops.close()
 
     # The shopper sees it, with the memo in the history.
