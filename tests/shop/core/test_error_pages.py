@@ -50,6 +50,7 @@ def test_backoffice_403_for_a_shopper_says_why_without_the_backoffice_map(shoppe
     body = response.content.decode()
     assert "Access denied" in body and "The backoffice is for staff only." in body
     assert "bo-sidebar" not in body  # the list of areas is for staff
+    assert "Backoffice dashboard" not in body and "Back to the shop" in body  # a way on that works for them
 
 
 @pytest.mark.django_db
