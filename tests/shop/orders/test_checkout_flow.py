@@ -10,12 +10,11 @@ from shop.core.errors import DomainError
 from shop.coupons.models import ClaimedCoupon
 from shop.orders.models import Enrollment, Order, OrderEvent
 from shop.orders.services import cancel, reject_refund, request_refund, time_out
-from shop.payments.services import approve_refund
 from shop.orders.tasks import apply_due
 from shop.payments.gateways.base import PaymentRequest
 from shop.payments.gateways.sandbox import SandboxGateway
 from shop.payments.models import GatewayEvent, GatewayRefund, NotificationLog
-from shop.payments.services import handle_notification
+from shop.payments.services import approve_refund, handle_notification
 from shop.wallet.models import LedgerEntry, Wallet
 
 
