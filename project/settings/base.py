@@ -214,6 +214,7 @@ BAZAAR_CURRENCY_SYMBOL = os.environ.get("BAZAAR_CURRENCY_SYMBOL", "¥")
 BAZAAR_PAGE_SIZE = 20
 # Minutes a pending order waits for payment before it times out (auction orders: 24 hours).
 BAZAAR_ORDER_PAYMENT_MINUTES = int(os.environ.get("BAZAAR_ORDER_PAYMENT_MINUTES", "30"))
+BAZAAR_BUSY_RETRY_AFTER = int(os.environ.get("BAZAAR_BUSY_RETRY_AFTER", "5"))  # seconds, on a 503 when a lock wait ran out
 # How often the sweeper runs (minutes) and when the cluster counts as stale in /healthz.
 BAZAAR_SWEEP_MINUTES = 1
 BAZAAR_CLUSTER_STALE_SECONDS = 180
