@@ -334,6 +334,15 @@ def test_alipay_notification_for_another_app_is_refused_even_when_signed(keys):
         _gateway(keys).parse_notification(_notification(keys["alipay"][0], app_id="2021999"))
 
 
+def test_alipay_notification_for_another_seller_is_refused_even_when_signed(keys, settings):
+    settings.ALIPAY_SELLER_ID = "2088000000000001"
+    ours = _gateway(keys).parse_notification(_notification(keys["alipay"][0], seller_id="2088000000000001"))
+    assert ours.paid
+    for other in ("2088999999999999", None):
+        with pytest.raises(InvalidSignature, match="seller"):
+            _gateway(keys).parse_notification(_notification(keys["alipay"][0], seller_id=other))
+
+
 @pytest.mark.parametrize("data", [
     {"out_trade_no": "x"}, {"out_trade_no": "x", "sign": "not base64!"}, {"out_trade_no": "x", "sign": "AAAA"},
 ])
