@@ -56,9 +56,10 @@ def selected_lines(user, line_ids, *, lock: bool = False) -> list[CartLine]:
     ids = sorted({int(i) for i in line_ids})
     if not ids:
         raise DomainError(_("Choose at least one course to check out."), code="no_lines")
-    lines = list(
-        CartLine.objects.filter(cart__user=user, pk__in=ids).select_related("product", "policy").order_by("pk")
-    )
+    lines = CartLine.objects.filter(cart__user=user, pk__in=ids).select_related("product", "policy").order_by("pk")
+    if lock:  # the lines only (in pk order), not the products and policies everyone else is buying
+        lines = lines.select_for_update(of=("self",))
+    lines = list(lines)
     if len(lines) != len(ids):
         raise DomainError(_("Your cart changed — please review it."), code="lines_changed")
     for line in lines:
@@ -168,20 +169,17 @@ def placed_order(user, key: str | None) -> Order | None:
     return Order.objects.filter(user=user, idempotency_key=key).first() if key else None
 
 
-
-
 @transaction.atomic
 def _place(user, line_ids, choices: Choices, *, shown_payable: Decimal, now: datetime, key: str | None) -> Order:
-    # Lock the shopper's chosen lines first (in pk order): a concurrent placing of the same lines
-    # waits here, then finds them gone and the order placed under the same key.
-    locked = list(CartLine.objects.select_for_update().filter(cart__user=user, pk__in=sorted(set(line_ids)))
-                  .order_by("pk").values_list("pk", flat=True))
-    existing = placed_order(user, key)
-    if existing is not None:
-        raise AlreadyPlaced(existing)
-    if len(locked) != len(set(line_ids)):
-        raise DomainError(_("Your cart changed — please review it."), code="lines_changed")
-    settlement = settle(user, line_ids, choices, now=now, lock=True)
+    try:
+        # settle(lock=True) locks the chosen cart lines first: a concurrent placing of the same
+        # lines waits there, then finds them gone — and the order placed under the same key.
+        settlement = settle(user, line_ids, choices, now=now, lock=True)
+    except DomainError:
+        existing = placed_order(user, key)
+        if existing is not None:
+            raise AlreadyPlaced(existing) from None
+        raise
     q = settlement.quote
     if q.payable != shown_payable:
         raise PricesChanged()

@@ -115,8 +115,6 @@ def pay(request):
     """**Pay now**: place the order for exactly the payable the shopper saw."""
     try:
         form, now = _form(request, request.POST)
-    except services.AlreadyPlaced as exc:
-        return redirect(exc.order)
     except DomainError as exc:
         placed = services.placed_order(request.user, request.POST.get("idem"))
         if placed is not None:  # a replay of a form whose lines became this order

@@ -57,8 +57,8 @@ def take_back_enrollments(order: Order, now: datetime) -> None:
         ).exclude(order=order)
         enrollment.ends_at -= timedelta(days=line.days)
         if not others.exists() or enrollment.ends_at <= now:
-            enrollment.status, enrollment.ends_at = EnrollmentStatus.ENDED, min(enrollment.ends_at, now)
-            enrollment.ends_at = max(enrollment.ends_at, enrollment.starts_at)
+            enrollment.status = EnrollmentStatus.ENDED
+            enrollment.ends_at = max(min(enrollment.ends_at, now), enrollment.starts_at)
         enrollment.save(update_fields=["status", "ends_at"])
 
 

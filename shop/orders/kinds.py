@@ -62,7 +62,3 @@ def get_kind(code: str) -> OrderKind:
 
 def registered() -> list[OrderKind]:
     return list(_KINDS.values())
-
-
-def minutes(value: int) -> timedelta:
-    return timedelta(minutes=value)

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import get_kind
+
 
 def _money(verbose, **kwargs):
     return models.DecimalField(verbose, max_digits=12, decimal_places=2, default=Decimal("0.00"), **kwargs)
@@ -125,8 +127,6 @@ class Order(models.Model):
 
     @property
     def kind_label(self) -> str:
-        from .kinds import get_kind
-
         return get_kind(self.kind).label
 
 

@@ -25,6 +25,7 @@ from shop.core.errors import DomainError
 from shop.core.money import ZERO
 from shop.core.texts import Text
 from shop.coupons import services as coupon_services
+from shop.coupons.models import ClaimedCoupon
 from shop.notifications.services import notify
 from shop.scheduling.services import job_name, schedule_once, unschedule
 from shop.wallet.models import EntryKind
@@ -204,18 +205,8 @@ def _give_back(order: Order, *, now: datetime, actor) -> None:
     if order.balance_used > 0:
         credit(user=order.user, asset="balance", amount=order.balance_used, kind=EntryKind.REFUND,
                memo=Text(T.MEMO_ORDER, number=order.number), ref=order.ref, actor=actor)
-    coupon_ids = [c for c in [order.global_coupon_id, *order.lines.values_list("coupon_id", flat=True)] if c]
-    coupon_ids += list(_extra_coupon_ids(order))
-    if coupon_ids:
-        coupon_services.release(sorted(set(coupon_ids)), now=now)
+    coupon_services.release(ClaimedCoupon.objects.filter(order_ref=order.ref).values_list("pk", flat=True), now=now)
     get_kind(order.kind).release(order, now)
-
-
-def _extra_coupon_ids(order: Order):
-    """Coupons used by the order that are not on a line or global (e.g. a session coupon)."""
-    from shop.coupons.models import ClaimedCoupon
-
-    return ClaimedCoupon.objects.filter(order_ref=order.ref).values_list("pk", flat=True)
 
 
 @transaction.atomic

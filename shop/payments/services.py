@@ -96,7 +96,7 @@ def handle_notification(gateway_name: str, data) -> tuple[bool, NotificationLog]
 
     if note.kind != PAYMENT:  # a refund confirmation, a "waiting for the buyer": nothing to change
         return done(NotificationOutcome.IGNORED, note.kind)
-    order = Order.objects.filter(number=note.order_number[:24]).first() if len(note.order_number) <= 24 else None
+    order = Order.objects.filter(number=note.order_number).first()
     if order is None:
         return done(NotificationOutcome.REJECTED, "unknown order", ack=False)
     if note.amount != order.payable:
