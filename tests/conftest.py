@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -292,3 +293,31 @@ def csrf_client(db):
     """A fresh ``CsrfClient`` (CSRF enforced, token sent from the cookie). A test directory's
     conftest may make it the ``client`` (and so ``shopper_client`` / ``operator_client``)."""
     return CsrfClient()
+
+
+# --- coupon definitions as the backoffice form sends them ----------------------------------------
+@pytest.fixture
+def form_data(clock):
+    """``form_data(**overrides)``: a valid backoffice coupon form (flat ¥10, claim opens in an
+    hour, valid 7 days after claiming), in local time as the browser sends it."""
+
+    def data(**overrides):
+        now = clock.now()
+        values = {"name": "Spring", "kind": "flat", "value": "10", "scope": "global", "quantity": "5",
+                  "per_user_limit": "1", "claim_opens_at": _local(now + timedelta(hours=1)),
+                  "claim_closes_at": _local(now + timedelta(days=1)), "validity": "days", "valid_days": "7"}
+        values.update(overrides)
+        return values
+
+    return data
+
+
+def _local(moment) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def local():
+    return _local

@@ -18,23 +18,6 @@ NEW = reverse("backoffice:coupons:new")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def _local(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
-
-
-@pytest.fixture
-def form_data(clock):
-    def data(**overrides):
-        now = clock.now()
-        values = {"name": "Spring", "kind": "flat", "value": "10", "scope": "global", "quantity": "5",
-                  "per_user_limit": "1", "claim_opens_at": _local(now + timedelta(hours=1)),
-                  "claim_closes_at": _local(now + timedelta(days=1)), "validity": "days", "valid_days": "7"}
-        values.update(overrides)
-        return values
-
-    return data
-
-
 def _url(name, coupon):
     return reverse(f"backoffice:coupons:{name}", args=[coupon.pk])
 
