@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("shop.orders.urls")),
     path("", include("shop.courses.urls")),
     path("", include("shop.payments.urls")),
+    path("", include("shop.lottery.urls")),
+    path("", include("shop.conversion.urls")),
     path("backoffice/", include("backoffice.urls")),
 ]
 if settings.DEBUG:

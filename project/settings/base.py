@@ -32,6 +32,8 @@ SHOP_APPS = [
     "shop.courses",
     "shop.payments",
     "shop.checkout",
+    "shop.lottery",
+    "shop.conversion",
 ]
 
 INSTALLED_APPS = [
