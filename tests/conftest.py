@@ -321,3 +321,28 @@ def _local(moment) -> str:
 @pytest.fixture
 def local():
     return _local
+
+
+@pytest.fixture
+def make_campaign(db):
+    """``make_campaign(prizes=[{"title":…, "weight":…, "stock_left":…, …}], **fields)``: a
+    campaign online now (lottery unless ``kind="exchange"``); prizes grant physical items unless
+    told otherwise."""
+    from datetime import timedelta
+
+    from shop.core import clock as clk
+    from shop.lottery.models import Campaign, Prize
+
+    def make(*, prizes=(), **fields):
+        now = clk.now()
+        defaults = {"title": "Lucky wheel", "starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=7),
+                    "draw_cost": Decimal("10"), "status": "online"}
+        defaults.update(fields)
+        campaign = Campaign.objects.create(**defaults)
+        for position, spec in enumerate(prizes):
+            Prize.objects.create(campaign=campaign, position=position,
+                                 **{"title": f"Prize {position + 1}", "grant": "physical", "weight": 1,
+                                    "stock_left": 10, **spec})
+        return campaign
+
+    return make

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
@@ -281,6 +281,24 @@ def _take_holding(*, user_id: int, coupon_id: int, limit: int) -> bool:
             [user_id, coupon_id, limit],
         )
         return cursor.rowcount == 1
+
+
+def grant(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
+    """Give ``user`` one coupon as a prize (campaigns): outside the claim window and the
+    per-shopper claim limit (the prize has its own), but within the coupon's quantity — one
+    conditional UPDATE, so prizes and claims together never exceed it — and only while it can
+    still be used. Raises ``ClaimRefused`` (sold_out) otherwise. Call it inside the caller's
+    transaction."""
+    taken = Coupon.objects.filter(
+        Q(valid_days__isnull=False) | Q(valid_until__gt=now),
+        pk=coupon_id, is_deleted=False, claimed__lt=F("quantity"),
+    ).update(claimed=F("claimed") + 1)
+    if not taken:
+        raise _refused("sold_out")
+    coupon = Coupon.objects.get(pk=coupon_id)
+    valid_from, valid_until = coupon.validity_for(now)
+    return ClaimedCoupon.objects.create(coupon=coupon, user=user, code=new_code(), claimed_at=now,
+                                        valid_from=valid_from, valid_until=valid_until)
 
 
 # --- using (checkout) ----------------------------------------------------------------------------

@@ -41,10 +41,10 @@ TIMEOUT_JOB = "shop.orders.tasks.time_out"
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
-def new_order_number(now: datetime) -> str:
-    """``B`` + local date + 10 random characters (50 bits): readable, unique under any load
+def new_order_number(now: datetime, prefix: str = "B") -> str:
+    """``B`` (or ``prefix``) + local date + 10 random characters (50 bits): readable, unique under any load
     (and the column is unique; a collision is retried by :func:`open_order`)."""
-    return f"B{timezone.localtime(now):%y%m%d}" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    return f"{prefix}{timezone.localtime(now):%y%m%d}" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
 def record_event(order: Order, *, from_status: str, to_status: str, actor=None, note: Text | str = "", now=None):
