@@ -253,11 +253,15 @@ class Draw(models.Model):
     prize = models.ForeignKey(Prize, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("granted"))
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    # The one-time key of the form that asked for it: a replayed or double-clicked form is this draw.
+    request_key = models.CharField(max_length=40, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["campaign", "-created_at"])]
         constraints = [
+            models.UniqueConstraint(fields=["user", "request_key"], condition=~Q(request_key=""),
+                                    name="one_draw_per_request"),
             models.CheckConstraint(condition=Q(random_value__gte=0, random_value__lt=2 ** RANDOM_BITS),
                                    name="draw_random_in_range"),
         ]
@@ -302,10 +306,15 @@ class PrizeOrder(models.Model):
     created_at = models.DateTimeField(_("created"))
     claimed_at = models.DateTimeField(_("details sent"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    request_key = models.CharField(max_length=40, blank=True, editable=False)  # exchanges: as Draw's
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "request_key"], condition=~Q(request_key=""),
+                                    name="one_exchange_per_request"),
+        ]
         verbose_name = _("prize order")
         verbose_name_plural = _("prize orders")
 

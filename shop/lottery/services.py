@@ -24,12 +24,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shop.core.errors import DomainError
-from shop.core.money import format_credits
 from shop.core.texts import Text
 from shop.notifications.services import notify
 from shop.orders.services import new_order_number
 from shop.wallet import services as wallet
-from shop.wallet.models import Asset, EntryKind
+from shop.wallet.models import EntryKind
 
 from . import texts
 from .models import (
@@ -199,7 +198,7 @@ def hand_out_code(*, pool_id: int, user, via: str, now: datetime) -> RedeemCode 
 
 
 def _issue(*, user, prize: Prize, source: str, now: datetime, draw: Draw | None = None,
-           cost_asset: str = "", cost: Decimal = Decimal("0.00")) -> PrizeOrder | None:
+           cost_asset: str = "", cost: Decimal = Decimal("0.00"), key: str = "") -> PrizeOrder | None:
     """Take one of ``prize``'s stock and grant it (a savepoint: nothing is left behind if any
     part cannot be granted — stock gone, no code left, the coupon given out). None then."""
     try:
@@ -208,7 +207,7 @@ def _issue(*, user, prize: Prize, source: str, now: datetime, draw: Draw | None 
                 return None
             order = PrizeOrder(number=new_order_number(now, prefix="P"), user=user, campaign_id=prize.campaign_id,
                                prize=prize, source=source, draw=draw, cost_asset=cost_asset, cost=cost,
-                               created_at=now, status=PrizeOrderStatus.FULFILLED)
+                               created_at=now, status=PrizeOrderStatus.FULFILLED, request_key=key)
             if prize.grant == Grant.CREDITS:
                 wallet.credit(user=user, asset=prize.asset, amount=prize.amount, kind=EntryKind.INCOME,
                               memo=Text(texts.MEMO_PRIZE, prize=prize.title), ref=f"prize-order:{order.number}")
@@ -245,14 +244,25 @@ def _campaign(campaign_id, kind: str) -> Campaign:
     return campaign
 
 
+class AlreadyDone(Exception):
+    """The form with this one-time key was already carried out: ``result`` is what it did."""
+
+    def __init__(self, result):
+        super().__init__("already done")
+        self.result = result
+
+
 @transaction.atomic
-def draw(*, user, campaign_id: int, now: datetime) -> Draw:
+def draw(*, user, campaign_id: int, now: datetime, key: str = "") -> Draw:
     """One draw (SPEC §5): a free chance if any is left, else the draw cost; a prize picked by
     weight among those with stock that the shopper may still win; if it cannot be granted, the
-    consolation prize; if none, "no prize this time". Raises ``Refused``."""
+    consolation prize; if none, "no prize this time". Raises ``Refused``, or ``AlreadyDone``
+    when the form's one-time ``key`` already drew (a double click or a replay)."""
     campaign = _campaign(campaign_id, CampaignKind.LOTTERY)
     _check(campaign, user, now)
     entry = _locked_entry(campaign, user)
+    if key and (done := Draw.objects.filter(user=user, request_key=key).first()):
+        raise AlreadyDone(done)
     if campaign.draw_limit is not None and entry.draws >= campaign.draw_limit:
         raise Refused(_("You have used all your draws in this campaign."), code="draw_limit")
     prizes = list(campaign.prizes.all())
@@ -278,7 +288,7 @@ def draw(*, user, campaign_id: int, now: datetime) -> Draw:
     by_id = {p.pk: p for p in prizes}
     record = Draw(campaign=campaign, user=user, created_at=now, free=free, cost=cost,
                   asset="" if free else campaign.draw_asset, random_value=random_value,
-                  candidates=candidates, picked_id=picked_id, outcome=Outcome.NOTHING)
+                  candidates=candidates, picked_id=picked_id, outcome=Outcome.NOTHING, request_key=key)
     record.save()
     order = None
     if picked_id is not None:
@@ -296,30 +306,30 @@ def draw(*, user, campaign_id: int, now: datetime) -> Draw:
 
 # --- exchange ------------------------------------------------------------------------------------
 @transaction.atomic
-def exchange(*, user, prize_id: int, now: datetime) -> PrizeOrder:
+def exchange(*, user, prize_id: int, now: datetime, key: str = "") -> PrizeOrder:
     """Exchange credits for an item of an exchange campaign: stock and credits are taken
-    together or not at all; the item's "wins per shopper" caps what one shopper may take."""
+    together or not at all; the item's "wins per shopper" caps what one shopper may take.
+    ``key``: the form's one-time key, as for :func:`draw`."""
     prize = Prize.objects.select_related("campaign").filter(pk=prize_id, campaign__kind=CampaignKind.EXCHANGE).first()
     if prize is None or prize.price is None:
         raise Refused(_("This item does not exist."), code="missing")
     campaign = prize.campaign
     _check(campaign, user, now)
     _locked_entry(campaign, user)
+    if key and (done := PrizeOrder.objects.filter(user=user, request_key=key).first()):
+        raise AlreadyDone(done)
     if prize.win_limit is not None and _wins(user, campaign)[prize.pk] >= prize.win_limit:
         raise Refused(_("You have already exchanged as many of these as one shopper may."), code="win_limit")
-    wallet.debit(user=user, asset=campaign.draw_asset, amount=prize.price, kind=EntryKind.EXPENSE,
-                 memo=Text(texts.MEMO_EXCHANGE, prize=prize.title), ref=f"campaign:{campaign.pk}")
     order = _issue(user=user, prize=prize, source=PrizeSource.EXCHANGE, cost_asset=campaign.draw_asset,
-                   cost=prize.price, now=now)
+                   cost=prize.price, now=now, key=key)
     if order is None:
         raise Refused(_("None left — this item has been exchanged out."), code="sold_out")
+    # In the same transaction: not enough credits rolls back the stock and the grant too.
+    wallet.debit(user=user, asset=campaign.draw_asset, amount=prize.price, kind=EntryKind.EXPENSE,
+                 memo=Text(texts.MEMO_EXCHANGE, prize=prize.title), ref=f"prize-order:{order.number}")
     Entry.objects.filter(campaign=campaign, user=user).update(draws=F("draws") + 1)
     _announce(order)
     return order
-
-
-def price_text(prize: Prize) -> str:
-    return f"{format_credits(prize.price)} {Asset(prize.campaign.draw_asset).label.lower()}"
 
 
 # --- members' code gifts -------------------------------------------------------------------------
