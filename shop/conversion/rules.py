@@ -139,17 +139,21 @@ def evaluate(facts: Facts) -> list[Rule]:
     left = max(facts.quota_left, Decimal("0.00"))
     within = _("Within this month's quota (%(left)s left)") % {"left": format_money(left)}
     if left <= 0:
-        rules.append(Rule("quota", within, False, _("This month's conversion quota is used up. "
-                                                     "Try again next month.")))
+        rules.append(Rule("quota", within, False, quota_message(left, Decimal("0.00"))))
     elif gems is None:
         rules.append(Rule("quota", within, True))
     else:
         credited = quote(min(gems, MAX_GEMS), terms).credited
         ok = credited <= left
-        rules.append(Rule("quota", within, ok, "" if ok else _(
-            "Only %(left)s of this month's quota is left; this conversion would credit %(credited)s. "
-            "Convert fewer gems.") % {"left": format_money(left), "credited": format_money(credited)}))
+        rules.append(Rule("quota", within, ok, "" if ok else quota_message(left, credited)))
     return rules
+
+
+def quota_message(left: Decimal, credited: Decimal) -> str:
+    if left <= 0:
+        return _("This month's conversion quota is used up. Try again next month.")
+    return _("Only %(left)s of this month's quota is left; this conversion would credit %(credited)s. "
+             "Convert fewer gems.") % {"left": format_money(left), "credited": format_money(credited)}
 
 
 def first_block(rules: list[Rule]) -> Rule | None:

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "conversion"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("me/wallet/convert/", views.convert, name="convert"),
+    path("me/wallet/convert/preview/", views.preview, name="preview"),
+]
