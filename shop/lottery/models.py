@@ -214,6 +214,21 @@ class Prize(models.Model):
     def is_virtual(self) -> bool:
         return self.grant != Grant.PHYSICAL
 
+    @property
+    def grant_text(self) -> str:
+        """What the shopper gets, in words: "50 gems", "Coupon: ¥20 off", "A redeem code"."""
+        from shop.core.money import format_credits, format_money
+
+        if self.grant == Grant.CREDITS:
+            if self.asset == Asset.BALANCE:
+                return _("%(amount)s balance") % {"amount": format_money(self.amount)}
+            return f"{format_credits(self.amount)} {Asset(self.asset).label.lower()}"
+        if self.grant == Grant.COUPON:
+            return _("Coupon: %(name)s") % {"name": self.coupon.name}
+        if self.grant == Grant.CODE:
+            return _("A redeem code")
+        return _("Shipped to you")
+
 
 class Entry(models.Model):
     """A shopper in a campaign: the row their draws lock (one draw at a time) and count on."""

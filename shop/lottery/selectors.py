@@ -13,6 +13,7 @@ def campaigns_for_list(now: datetime) -> dict[str, list[Campaign]]:
     """Campaigns not ended yet, online (paused ones included, marked) first, then upcoming."""
     online, upcoming = [], []
     for campaign in Campaign.objects.visible(now).order_by("starts_at", "id"):
+        campaign.state_now = campaign.state_at(now)
         (upcoming if campaign.starts_at > now else online).append(campaign)
     return {"online": online, "upcoming": upcoming}
 

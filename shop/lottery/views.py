@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shop.core import clock
 from shop.core.errors import DomainError
+from shop.wallet.models import Asset, Wallet
 
 from . import selectors, services
 from .models import Campaign, PrizeOrder, PrizeOrderStatus
@@ -31,11 +32,18 @@ def campaign_list(request):
 
 def _panel(request, campaign, now, **extra) -> dict:
     """What the campaign page and its htmx partials show."""
-    prizes = list(campaign.prizes.all())
+    prizes = list(campaign.prizes.select_related("coupon"))
+    odds = services.published_odds(prizes)
+    for prize in prizes:
+        prize.chance = odds.get(prize.pk)
     entry = selectors.entry_of(campaign, request.user)
     refused = services.refusal(campaign, request.user, now) if request.user.is_authenticated else None
+    credits = None
+    if request.user.is_authenticated:  # read afresh: a draw has just changed it
+        credits = Wallet.objects.filter(user=request.user).values_list(campaign.draw_asset, flat=True).first()
     return {
-        "campaign": campaign, "prizes": prizes, "odds": services.published_odds(prizes),
+        "credits": credits or 0, "asset_name": str(Asset(campaign.draw_asset).label).lower(),
+        "campaign": campaign, "prizes": prizes,
         "state": campaign.state_at(now), "chances": services.chances_left(campaign, entry),
         "rules": services.eligibility(campaign, request.user), "refused": refused,
         "sold_out": not any(p.stock_left > 0 for p in prizes), "key": _key(), **extra,

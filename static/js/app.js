@@ -26,6 +26,31 @@
     }
   }, true);
 
+  // <button data-copy="#selector">: copy that element's text; the button says so for a moment.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.dataset.copy);
+    if (!source) return;
+    var text = source.textContent.trim();
+    var done = function () {
+      var icon = button.querySelector(".bi");
+      if (icon) { icon.className = "bi bi-clipboard-check"; }
+      button.setAttribute("title", button.dataset.copied || "Copied");
+      setTimeout(function () { if (icon) { icon.className = "bi bi-clipboard"; } }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {});
+    } else {  // plain http: select the text so the shopper can copy it
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      try { document.execCommand("copy"); done(); } catch (e) { /* selected for a manual copy */ }
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     showToasts(document);
     autosubmit(document);
