@@ -24,9 +24,13 @@ class SettingsForm(forms.ModelForm):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         bounds = {"rate": (MIN_RATE, MAX_RATE), "loss_percent": (Decimal("0"), MAX_LOSS),
                   "min_gems": (MIN_GEMS, MAX_GEMS), "monthly_quota": (Decimal("0"), MAX_QUOTA)}
+        words = settings_errors({"rate": Decimal(0), "loss_percent": Decimal(-1), "min_gems": Decimal(0),
+                                 "monthly_quota": Decimal(-1)})  # the bounds, said the same way
         for name, (low, high) in bounds.items():
             field = self.fields[name]
             field.widget.attrs.update(min=str(low), max=str(high), inputmode="decimal")
+            for code in ("max_digits", "max_whole_digits"):  # too long a number is out of bounds too
+                field.error_messages[code] = words[name].replace("%", "%%")  # params are applied to it
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
