@@ -34,7 +34,7 @@ def _context(request, form, *, now, error=None):
 
 @login_required
 def convert(request):
-    """GET: the page (``?gems=`` previews without JavaScript). POST: convert, once."""
+    """GET: the page (``?gems=`` shows the preview of that amount). POST: convert, once."""
     now = clock.now()
     if request.method != "POST":
         form = ConvertForm(request.GET if "gems" in request.GET else None)
@@ -67,6 +67,8 @@ def _done(request):
 
 @login_required
 def preview(request):
-    """The htmx partial: what the amount typed would give, and the checklist for it."""
-    form = ConvertForm(request.GET)
-    return render(request, TEMPLATE + "#preview", _context(request, form, now=clock.now()))
+    """What the amount typed would give, and the checklist for it: the partial for htmx (GET on
+    input), the whole page for the Preview button without JavaScript (a POST, so the form's CSRF
+    token never lands in a URL)."""
+    form = ConvertForm(request.POST if request.method == "POST" else request.GET)
+    return render(request, TEMPLATE + "#preview" if request.htmx else TEMPLATE, _context(request, form, now=clock.now()))

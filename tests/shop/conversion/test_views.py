@@ -47,7 +47,7 @@ def test_page_shows_the_terms_the_gems_and_the_quota(signed_in, terms, settings)
     assert "At least 100 gems per conversion." in html
     assert re.search(r'data-testid="gem">300<', html)
     assert re.search(r'data-testid="quota-left">¥5,000.00<', html)
-    assert 'name="idem"' in html and ">Convert</button>" in html
+    assert 'name="idem"' in html and '"btn btn-primary">Convert</button>' in html  # not disabled
     assert _rule(html, "minimum") == "pending" and _blocked(html) == ""
 
 
@@ -115,6 +115,16 @@ def test_htmx_preview_is_a_partial(signed_in, terms):
     assert re.search(r'data-testid="preview-gross">¥12.47<', html)
     assert re.search(r'data-testid="preview-credited">¥11.85<', html)  # rounded up
     assert _rule(html, "quota") == "yes"
+
+
+def test_preview_button_without_javascript_shows_the_whole_page(signed_in, shopper, terms):
+    terms()
+    response = signed_in.post(PREVIEW, {"gems": "150", "idem": "keep1"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html
+    assert re.search(r'data-testid="preview-credited">¥14.25<', html)
+    assert _idem(html) == "keep1"  # the form's one-time key travels on
+    assert not Conversion.objects.exists() and current(shopper, "gem") == Decimal("300.00")
 
 
 @pytest.mark.parametrize("value", ["abc", "-5", "1e400", "12345678901234567", "1.234", "NaN", ""])
