@@ -26,6 +26,12 @@ class Terms:
     closes_at: datetime
     monthly_quota: Decimal
 
+    @property
+    def shown_rate(self) -> str:
+        """The rate as typed, at least to the cent: ``0.10``, ``0.1234``."""
+        rate = self.rate.normalize()
+        return f"{rate.quantize(CENT) if rate.as_tuple().exponent > -2 else rate:,}"
+
     @classmethod
     def of(cls, row) -> Terms | None:
         if row is None:

@@ -129,3 +129,9 @@ def test_month_is_the_site_time_zone_month(settings):
     assert rules.month_of(datetime(2026, 11, 30, 15, 59, tzinfo=UTC)) == "2026-11"
     assert rules.month_of(datetime(2026, 11, 30, 16, 0, tzinfo=UTC)) == "2026-12"  # midnight in Shanghai
     assert rules.next_month_start(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)).isoformat() == "2027-02-01T00:00:00+08:00"
+
+
+@pytest.mark.parametrize(("rate", "shown"), [("0.1000", "0.10"), ("0.1234", "0.1234"), ("2", "2.00"),
+                                             ("1000.0000", "1,000.00"), ("0.0001", "0.0001")])
+def test_rate_is_shown_as_typed_at_least_to_the_cent(rate, shown):
+    assert _terms(rate=Decimal(rate)).shown_rate == shown
