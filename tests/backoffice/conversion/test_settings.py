@@ -146,3 +146,21 @@ def terms_row(db, clock):
     return ConversionSettings.objects.create(
         rate=Decimal("0.10"), loss_percent=Decimal("5"), min_gems=Decimal("100"), opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(days=1), monthly_quota=Decimal("5000"), updated_at=now)
+
+
+def test_table_is_paginated_with_a_bounded_number_of_queries(client, operator, terms_row, user, clock,
+                                                             django_assert_max_num_queries):
+    from shop.conversion.models import Conversion
+
+    Conversion.objects.bulk_create([
+        Conversion(user=user, month=f"{2000 + i // 12}-{i % 12 + 1:02d}", gems=Decimal("100"), rate=Decimal("0.1"),
+                   loss_percent=Decimal("5"), gross=Decimal("10.00"), credited=Decimal("9.50"),
+                   created_at=clock.now() - timedelta(days=31 * i))
+        for i in range(30)
+    ])
+    client.force_login(operator)
+    with django_assert_max_num_queries(20):
+        first = client.get(URL).content.decode()
+    assert first.count("shopper</a>") == 25
+    second = client.get(URL, {"page": "2"}, HTTP_HX_REQUEST="true").content.decode()
+    assert second.count("shopper</a>") == 5 and "2002-06" in second  # the oldest

@@ -196,3 +196,11 @@ def test_wallet_page_links_to_conversion_and_draws(signed_in):
     html = signed_in.get("/me/wallet/").content.decode()
     assert f'href="{URL}"' in html and "Convert gems" in html
     assert 'href="/lotteries/"' in html and "Draws & exchanges" in html
+
+
+def test_page_runs_a_bounded_number_of_queries(signed_in, terms, django_assert_max_num_queries):
+    terms()
+    with django_assert_max_num_queries(15):
+        signed_in.get(URL, {"gems": "150"})
+    with django_assert_max_num_queries(12):
+        signed_in.get(PREVIEW, {"gems": "150"}, HTTP_HX_REQUEST="true")
