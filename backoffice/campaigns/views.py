@@ -39,6 +39,11 @@ class AreaListView(StaffRequiredMixin, BackofficeListView):
         return {**super().get_context_data(**kwargs), "tab": self.tab}
 
 
+def _posted(request):
+    """The form data of a POST (even an empty one, so it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _count(model, **filters):
     rows = (model.objects.filter(campaign=OuterRef("pk"), **filters).order_by().values("campaign")
             .annotate(n=Count("id")).values("n"))
@@ -136,7 +141,7 @@ class PoolListView(AreaListView):
 @staff_area(PERMISSION)
 def pool_edit(request, pool_id=None):
     pool = get_object_or_404(CodePool, pk=pool_id) if pool_id else None
-    form = CodePoolForm(request.POST or None, instance=copy.copy(pool) if pool else CodePool())
+    form = CodePoolForm(_posted(request), instance=copy.copy(pool) if pool else CodePool())
     if request.method == "POST" and form.is_valid():
         try:
             saved = operations.pool_save(pool=form.save(commit=False), actor=request.user)
@@ -152,7 +157,7 @@ def pool_edit(request, pool_id=None):
 @staff_area(PERMISSION)
 def pool_detail(request, pool_id):
     pool = get_object_or_404(selectors.pools_with_counts(CodePool.objects.all()), pk=pool_id)
-    form = CodeImportForm(request.POST or None, request.FILES or None)
+    form = CodeImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     result = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,7 +221,7 @@ def orders_export(request):
 @staff_area(PERMISSION)
 def ship(request, number):
     order = get_object_or_404(_orders(), number=number)
-    form = ShipForm(request.POST or None)
+    form = ShipForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             operations.mark_shipped(order_number=order.number, carrier=form.cleaned_data["carrier"],
