@@ -3,7 +3,8 @@
 ``convert`` is one transaction: check the rules → insert the month's ``Conversion`` (its unique
 constraint is the once-a-month rule, also under a replay or a double click) → debit the gems and
 credit the balance through the wallet service → take the amount from the month's quota by one
-conditional UPDATE (never above the quota, whatever runs at the same time) → notify after commit.
+conditional UPDATE (never above the quota, whatever runs at the same time) → notify (e-mailed after
+commit).
 A refusal anywhere rolls all of it back."""
 
 from __future__ import annotations

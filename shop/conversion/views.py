@@ -48,7 +48,7 @@ def convert(request):
                                           request_key=key)
         except DomainError as exc:
             done = Conversion.objects.filter(user=request.user, month=rules.month_of(now)).first()
-            if exc.code == "once_a_month" and key and done and done.request_key == key:  # a replay of this form
+            if key and done and done.request_key == key:  # this very form was converted: a replay or double click
                 messages.info(request, _("That conversion is already done: %(gems)s gems gave %(credited)s.")
                               % {"gems": format_credits(done.gems), "credited": format_money(done.credited)})
                 return _done(request)
