@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -150,15 +151,19 @@ def replay(draw: Draw) -> Replay:
 def _locked_entry(campaign: Campaign, user) -> Entry:
     """The shopper's entry, locked for this transaction; "too frequent" if another of their
     draws holds it (PostgreSQL: NOWAIT; SQLite has one writer, so draws simply queue)."""
-    try:
-        with transaction.atomic():
-            entry = Entry.objects.select_for_update(nowait=True).filter(campaign=campaign, user=user).first()
-            if entry is None:
+    too_frequent = Refused(_("Too frequent — your previous draw is still running. Try again in a moment."),
+                           code="too_frequent")
+    try:  # (a refusal rolls the whole transaction back, so no savepoint is needed here)
+        entry = Entry.objects.select_for_update(nowait=True).filter(campaign=campaign, user=user).first()
+    except OperationalError:
+        raise too_frequent from None
+    if entry is None:
+        try:
+            with transaction.atomic():
                 entry = Entry.objects.create(campaign=campaign, user=user)
-            return entry
-    except (OperationalError, IntegrityError):
-        raise Refused(_("Too frequent — your previous draw is still running. Try again in a moment."),
-                      code="too_frequent") from None
+        except IntegrityError:  # the shopper's first draw, twice at once
+            raise too_frequent from None
+    return entry
 
 
 def chances_left(campaign: Campaign, entry: Entry | None) -> dict:
@@ -200,9 +205,10 @@ def hand_out_code(*, pool_id: int, user, via: str, now: datetime) -> RedeemCode 
 def _issue(*, user, prize: Prize, source: str, now: datetime, draw: Draw | None = None,
            cost_asset: str = "", cost: Decimal = Decimal("0.00"), key: str = "") -> PrizeOrder | None:
     """Take one of ``prize``'s stock and grant it (a savepoint: nothing is left behind if any
-    part cannot be granted — stock gone, no code left, the coupon given out). None then."""
+    part cannot be granted — stock gone, no code left, the coupon given out). None then.
+    A physical prize needs no savepoint: taking its stock is all that can fail."""
     try:
-        with transaction.atomic():
+        with transaction.atomic() if prize.is_virtual else nullcontext():
             if not _take_stock(prize.pk):
                 return None
             order = PrizeOrder(number=new_order_number(now, prefix="P"), user=user, campaign_id=prize.campaign_id,
