@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django_q.models import Schedule
 
 from shop.core.errors import DomainError
@@ -26,15 +26,6 @@ from shop.lottery.operations import PrizeRow
 from shop.lottery.tasks import apply_due, sync_status
 from shop.notifications.models import Notification
 from shop.scheduling.tasks import sweep
-
-
-@pytest.fixture(autouse=True)
-def _my_prizes_url(settings):
-    """Notifications link to ``lottery:my_prizes``; until the storefront defines it, a stand-in."""
-    try:
-        reverse("lottery:my_prizes")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.backoffice.campaigns.standin_urls"
 
 
 def _campaign(clock, **fields):
