@@ -7,7 +7,7 @@ import csv
 from django.contrib import messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -205,7 +205,12 @@ class _Echo:
 def orders_export(request):
     """CSV of the filtered prize orders (the table's filters), streamed; cells a spreadsheet
     would run as a formula are quoted."""
-    orders = PrizeOrderFilter(request.GET, queryset=_orders().order_by("-created_at", "-id")).qs
+    filters = PrizeOrderFilter(request.GET, queryset=_orders().order_by("-created_at", "-id"))
+    if not filters.is_valid():  # never "everything" for a filter that could not be read
+        return HttpResponseBadRequest(_("Check the filters: %(errors)s") % {
+            "errors": " ".join(str(e) for errors in filters.errors.values() for e in errors)},
+            content_type="text/plain; charset=utf-8")
+    orders = filters.qs
     writer = csv.writer(_Echo())
 
     def rows():

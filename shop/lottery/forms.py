@@ -11,6 +11,7 @@ import io
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shop.coupons.models import Coupon
@@ -90,7 +91,9 @@ class PrizeForm(forms.ModelForm):
     def __init__(self, *args, kind: str = CampaignKind.LOTTERY, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.fields["coupon"].queryset = Coupon.objects.alive().order_by("name")
+        # live coupons, and the one a prize already gives even if it was deleted since
+        self.fields["coupon"].queryset = Coupon.objects.filter(
+            Q(is_deleted=False) | Q(pk=self.instance.coupon_id)).order_by("name")
         self.fields["pool"].queryset = CodePool.objects.order_by("name")
         self.fields["asset"].required = False
         if self.instance.pk and not self.is_bound:

@@ -199,7 +199,7 @@ def _campaign_save(*, campaign: Campaign, actor, now: datetime, prizes: list[Pri
     before = None
     if campaign.pk:
         stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if stored.kind != campaign.kind and stored.prize_orders.exists():
+        if stored.kind != campaign.kind and (stored.entries.exists() or stored.prize_orders.exists()):
             raise Invalid({"kind": _("Shoppers have already taken part: the kind can no longer change.")})
         before = audit.snapshot(stored, CAMPAIGN_FIELDS)
     campaign.status = stored_status(campaign, now)

@@ -172,6 +172,13 @@ def test_export_respects_the_filter_and_defuses_formulas(operator_client, orders
     assert row["id_card_masked"] == orders["claimed"].id_card and "*" in row["id_card_masked"]
     everything = _csv(operator_client.get(EXPORT))
     assert len(everything) == 4
+    by_campaign = _csv(operator_client.get(EXPORT + f"?campaign={orders['gems'].pk}"))
+    assert [r[0] for r in by_campaign[1:]] == [orders["virtual"].number]
+
+
+def test_export_with_a_filter_it_cannot_read_exports_nothing(operator_client, orders):
+    response = operator_client.get(EXPORT + "?campaign=987654&status=nope")
+    assert response.status_code == 400 and "Check the filters" in response.content.decode()
 
 
 def test_orders_query_count_does_not_grow(operator_client, orders, user, make_campaign, clock):

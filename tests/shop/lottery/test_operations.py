@@ -109,7 +109,7 @@ def test_definitions_out_of_bounds_are_refused(operator, clock, fields, field):
 
 
 def test_the_kind_cannot_change_once_shoppers_took_part(operator, user, make_campaign, clock):
-    campaign = make_campaign(free_chances=1, prizes=[{}])
+    campaign = make_campaign(free_chances=1, prizes=[{"weight": 0}])  # a draw with no prize still counts
     services.draw(user=user, campaign_id=campaign.pk, now=clock.now())
     campaign.kind = "exchange"
     with pytest.raises(operations.Invalid) as refused:
