@@ -1,0 +1,57 @@
+"""In a real browser: an operator adds a lottery campaign with prizes, watching the published odds
+follow the weights as they type, and only the fields of each prize's grant shown."""
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, live_server, username, password, next_url):
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def test_operator_adds_a_campaign_and_sees_the_odds_live(page, live_server, operator):
+    from django.utils import timezone
+
+    from shop.core import clock
+
+    now = timezone.localtime(clock.now())
+    _login(page, live_server, "op", "pw-secret-123", "/backoffice/campaigns/new/")
+    page.locator("#id_title").fill("Autumn wheel")
+    page.get_by_label("Starts").fill((now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Ends").fill((now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+
+    rows = page.get_by_test_id("prize-row")
+    first, second = rows.nth(0), rows.nth(1)
+    first.get_by_label("Title").fill("Mug")
+    first.get_by_label("Grants").select_option("physical")
+    expect(first.get_by_label("Amount")).to_be_hidden()
+    first.get_by_label("Weight").fill("3")
+    second.get_by_label("Title").fill("Gems")
+    second.get_by_label("Grants").select_option("credits")
+    expect(second.get_by_label("Amount")).to_be_visible()
+    expect(second.get_by_label("Coupon")).to_be_hidden()
+    second.get_by_label("Asset").select_option("gem")
+    second.get_by_label("Amount").fill("50")
+    second.get_by_label("Weight").fill("1")
+    second.get_by_label("Stock left").fill("10")
+    first.get_by_label("Stock left").fill("10")
+
+    odds = page.locator("#odds")
+    expect(odds).to_contain_text("75.00 %")
+    expect(odds).to_contain_text("25.00 %")
+    second.get_by_label("Weight").fill("3")
+    expect(odds).to_contain_text("50.00 %")
+
+    page.get_by_role("button", name="Save campaign").click()
+    expect(page.get_by_text("Campaign “Autumn wheel” saved.")).to_be_visible()
+    expect(page.get_by_test_id("prize")).to_have_count(2)
+    expect(page.locator(".badge", has_text="Online")).to_be_visible()
