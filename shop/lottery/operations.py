@@ -183,12 +183,18 @@ def campaign_save(*, campaign: Campaign, actor, now: datetime, prizes: list[Priz
     """Create or edit a campaign (and, with ``prizes``, its prizes in the same transaction).
     Raises ``Invalid`` (campaign fields), ``InvalidPrizes`` (rows) or ``DomainError``. New covers
     are written to storage first and removed again if the transaction fails."""
-    with ExitStack() as files:
-        files.enter_context(instance_files_stored_first(campaign, "cover"))
-        for row in prizes or []:
-            if not row.remove:
-                files.enter_context(instance_files_stored_first(row.prize, "cover"))
-        return _campaign_save(campaign=campaign, actor=actor, now=now, prizes=prizes)
+    new = [obj for obj in (campaign, *(row.prize for row in prizes or [])) if obj.pk is None]
+    try:
+        with ExitStack() as files:
+            files.enter_context(instance_files_stored_first(campaign, "cover"))
+            for row in prizes or []:
+                if not row.remove:
+                    files.enter_context(instance_files_stored_first(row.prize, "cover"))
+            return _campaign_save(campaign=campaign, actor=actor, now=now, prizes=prizes)
+    except BaseException:
+        for obj in new:  # rolled back: what was new is new again (the form shows it so)
+            obj.pk, obj._state.adding = None, True
+        raise
 
 
 @transaction.atomic

@@ -333,3 +333,13 @@ def test_a_recorded_draw_replays_to_its_pick(user, make_campaign, clock):
     other = next(pk for pk, _w in tampered.candidates if pk != tampered.picked_id)
     tampered.picked_id = other
     assert not services.replay(tampered).matches
+
+
+def test_a_refused_save_leaves_nothing_behind(operator, clock):
+    rows = [PrizeRow(_prize(title="Fine"), key=0), PrizeRow(_prize(title="A", is_default=True), key=1),
+            PrizeRow(_prize(title="B", is_default=True), key=2)]
+    campaign = _campaign(clock)
+    with pytest.raises(DomainError):
+        operations.campaign_save(campaign=campaign, actor=operator, now=clock.now(), prizes=rows)
+    assert not Campaign.objects.exists() and not Prize.objects.exists() and not AuditLog.objects.exists()
+    assert campaign.pk is None and all(row.prize.pk is None for row in rows)
