@@ -2,6 +2,7 @@
 follow the weights as they type, and only the fields of each prize's grant shown."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -55,3 +56,43 @@ def test_operator_adds_a_campaign_and_sees_the_odds_live(page, live_server, oper
     expect(page.get_by_text("Campaign “Autumn wheel” saved.")).to_be_visible()
     expect(page.get_by_test_id("prize")).to_have_count(2)
     expect(page.locator(".badge", has_text="Online")).to_be_visible()
+
+
+AXE_JS = Path(__file__).parents[2] / "e2e" / "vendor" / "axe.min.js"
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_area_pages_have_no_serious_axe_violations(page, live_server, operator, user, make_campaign, clock, width):
+    """Every page of the area, at desktop and phone width: no serious or critical axe-core
+    violation and no sideways scrolling of the page itself."""
+    from shop.lottery import services
+    from shop.lottery.models import CodePool
+    from tests.shop.lottery.test_operations import valid_id_card
+
+    campaign = make_campaign(free_chances=2, prizes=[{"title": "Mug"}, {"title": "Pen", "is_default": True}])
+    pool = CodePool.objects.create(name="Keys")
+    draw = services.draw(user=user, campaign_id=campaign.pk, now=clock.now())
+    order = draw.order
+    services.submit_details(user=user, number=order.number, recipient="Ada", id_card=valid_id_card(),
+                            phone="13800000000", address="1 Main St", now=clock.now())
+    base = "/backoffice/campaigns/"
+    paths = [base, f"{base}new/", f"{base}{campaign.pk}/", f"{base}{campaign.pk}/edit/", f"{base}codes/",
+             f"{base}codes/new/", f"{base}codes/{pool.pk}/", f"{base}codes/{pool.pk}/edit/", f"{base}orders/",
+             f"{base}orders/?status=to_ship", f"{base}orders/{order.number}/ship/", f"{base}draws/",
+             f"{base}draws/{draw.pk}/"]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.emulate_media(reduced_motion="reduce")
+    _login(page, live_server, "op", "pw-secret-123", base)
+    problems = []
+    for path in paths:
+        assert page.goto(f"{live_server.url}{path}").status == 200, path
+        page.wait_for_function("!document.querySelector('.htmx-request')")
+        if (wide := page.evaluate("document.documentElement.scrollWidth")) > width:
+            problems.append(f"{path}: {wide}px wide")
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        for violation in result["violations"]:
+            if violation.get("impact") in ("serious", "critical"):
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                problems.append(f"{path}: {violation['id']} {targets}")
+    assert not problems, "\n".join(problems)
