@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.CampaignListView.as_view(), name="list"),
     path("new/", views.campaign_edit, name="new"),
     path("odds/", views.odds_preview, name="odds"),
+    path("prize-row/", views.prize_row, name="prize_row"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("codes/", views.PoolListView.as_view(), name="pools"),

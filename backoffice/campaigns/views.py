@@ -7,7 +7,7 @@ import csv
 from django.contrib import messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from shop.core import clock
 from shop.core.errors import DomainError
 from shop.lottery import operations
-from shop.lottery.forms import CampaignForm, CodeImportForm, CodePoolForm, ShipForm, prize_formset
+from shop.lottery.forms import MAX_PRIZE_ROWS, CampaignForm, CodeImportForm, CodePoolForm, ShipForm, prize_formset
 from shop.lottery.models import Campaign, CampaignKind, CodePool, Draw, Prize, PrizeOrder, PrizeOrderStatus
 from shop.lottery.services import published_odds
 
@@ -101,7 +101,24 @@ def campaign_edit(request, pk=None):
     odds = selectors.odds_preview(request.POST) if request.method == "POST" else \
         selectors.odds_of(list(campaign.prizes.all()) if campaign else [], campaign.kind if campaign else "")
     return render(request, "backoffice/campaigns/form.html", {
-        "form": form, "prizes": prizes, "campaign": campaign, "odds": odds, "tab": "campaigns"})
+        "form": form, "prizes": prizes, "campaign": campaign, "odds": odds, "tab": "campaigns",
+        "max_rows": MAX_PRIZE_ROWS})
+
+
+@staff_area(PERMISSION)
+def prize_row(request):
+    """An empty prize row for the editor (htmx "Add a prize"), with the form count and the
+    button moved on out of band. ``index`` is the new row's number (0 when not given)."""
+    try:
+        index = int(request.GET.get("index") or 0)
+    except ValueError:
+        raise Http404 from None
+    if not 0 <= index < MAX_PRIZE_ROWS:
+        raise Http404
+    row = prize_formset(instance=Campaign(), extra=0).empty_form
+    row.prefix = f"prizes-{index}"
+    return render(request, "backoffice/campaigns/_prize_row.html",
+                  {"f": row, "next_index": index + 1, "max_rows": MAX_PRIZE_ROWS, "oob": True})
 
 
 @staff_area(PERMISSION)

@@ -46,6 +46,12 @@ def test_operator_adds_a_campaign_and_sees_the_odds_live(page, live_server, oper
     second.get_by_label("Stock left").fill("10")
     first.get_by_label("Stock left").fill("10")
 
+    page.get_by_role("button", name="Add a prize").click()
+    expect(rows).to_have_count(4)
+    rows.nth(3).get_by_label("Title").fill("Pen")
+    rows.nth(3).get_by_label("Grants").select_option("physical")
+    rows.nth(3).get_by_label("Stock left").fill("0")  # no stock: shown, never drawn
+
     odds = page.locator("#odds")
     expect(odds).to_contain_text("75.00 %")
     expect(odds).to_contain_text("25.00 %")
@@ -54,7 +60,7 @@ def test_operator_adds_a_campaign_and_sees_the_odds_live(page, live_server, oper
 
     page.get_by_role("button", name="Save campaign").click()
     expect(page.get_by_text("Campaign “Autumn wheel” saved.")).to_be_visible()
-    expect(page.get_by_test_id("prize")).to_have_count(2)
+    expect(page.get_by_test_id("prize")).to_have_count(3)
     expect(page.locator(".badge", has_text="Online")).to_be_visible()
 
 

@@ -217,3 +217,14 @@ def test_detail_shows_stock_odds_entries_and_draws(operator_client, user, make_c
     assert 'data-testid="draws-count">1<' in page and "1 shopper took part" in page
     assert "100.00 %" in page  # the only prize with stock
     assert page.count('data-testid="prize"') == 2
+
+
+def test_add_a_prize_row_with_htmx(operator_client):
+    row = operator_client.get(reverse("backoffice:campaigns:prize_row") + "?index=3", **HTMX).content.decode()
+    assert 'name="prizes-3-title"' in row and 'data-testid="prize-row"' in row
+    assert 'id="id_prizes-TOTAL_FORMS" hx-swap-oob="true"' in row and 'value="4"' in row
+    assert "index=4" in row and 'id="add-prize"' in row
+    last = operator_client.get(reverse("backoffice:campaigns:prize_row") + "?index=49", **HTMX).content.decode()
+    assert "disabled" in last
+    for junk in ("50", "-1", "x", "1e9"):
+        assert operator_client.get(reverse("backoffice:campaigns:prize_row") + f"?index={junk}").status_code == 404

@@ -39,7 +39,7 @@ def urls(area, *, unknown=False):
     number = "PNOPE" if unknown else area["order"].number
     return {
         "list": reverse("backoffice:campaigns:list"), "new": reverse("backoffice:campaigns:new"),
-        "odds": reverse("backoffice:campaigns:odds"),
+        "odds": reverse("backoffice:campaigns:odds"), "prize_row": reverse("backoffice:campaigns:prize_row"),
         "detail": reverse("backoffice:campaigns:detail", args=[pk]),
         "edit": reverse("backoffice:campaigns:edit", args=[pk]),
         "pools": reverse("backoffice:campaigns:pools"), "pool_new": reverse("backoffice:campaigns:pool_new"),
