@@ -14,8 +14,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -248,9 +248,12 @@ def prizes_save(*, campaign: Campaign, rows: list[PrizeRow], actor) -> list[Priz
     for row in rows:
         if row.remove and row.prize.pk is not None:
             _remove(existing[row.prize.pk], actor=actor)
-    # not-default rows first, so moving the consolation prize never has two at once
-    for row in sorted((r for r in rows if not r.remove), key=lambda r: r.prize.is_default):
-        saved.append(_save_prize(row, existing.get(row.prize.pk), actor=actor))
+    try:
+        # not-default rows first, so moving the consolation prize never has two at once
+        for row in sorted((r for r in rows if not r.remove), key=lambda r: r.prize.is_default):
+            saved.append(_save_prize(row, existing.get(row.prize.pk), actor=actor))
+    except IntegrityError:  # another operator's save made a different prize the consolation meanwhile
+        raise DomainError(_("Only one prize can be the consolation prize."), code="two_defaults") from None
     return saved
 
 
@@ -289,7 +292,12 @@ def _remove(prize: Prize, *, actor) -> None:
                             "of removing it.") % {"title": prize.title}, code="prize_used")
     audit.record(actor=actor, action="prize.delete", target=prize,
                  before=audit.snapshot(prize, [*PRIZE_FIELDS, "stock_left"]))
-    prize.delete()
+    try:
+        with transaction.atomic():
+            prize.delete()
+    except ProtectedError:  # drawn meanwhile
+        raise DomainError(_("“%(title)s” has already been drawn or given out: set its weight or stock to 0 instead "
+                            "of removing it.") % {"title": prize.title}, code="prize_used") from None
 
 
 def sync_status(campaign_id: int | None, *, now: datetime) -> int:
