@@ -4,9 +4,7 @@ time-driven moves (claim open/close, expiry)."""
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterable
-from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -14,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
-from shop.core import audit
+from shop.core import audit, writer
 from shop.core.errors import DomainError
 from shop.core.uploads import instance_files_stored_first
 from shop.scheduling.services import job_name, schedule_once, unschedule
@@ -151,7 +149,7 @@ def claim(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
     code = claim_hints.refusal(*claim_hints.read_local(coupon_id, user.pk), now)
     if code:
         raise _refused(code)
-    with _claim_queue(coupon_id):
+    with writer.queue(f"coupon:{coupon_id}"):  # SQLite: this process's claims take turns
         # The shared hints, read in turn: a claim of this process may have learnt more meanwhile.
         hint, held_limit = claim_hints.read(coupon_id, user.pk, now)
         code = claim_hints.refusal(hint, held_limit, now)
@@ -176,33 +174,6 @@ def claim(*, user, coupon_id: int, now: datetime) -> ClaimedCoupon:
                 claim_hints.remember_coupon(coupon, now=now)
             raise
     return claimed
-
-
-_queues: dict[int, threading.Lock] = {}
-
-
-@contextmanager
-def _claim_queue(coupon_id: int):
-    """On SQLite, the database path of this process's claims of one coupon runs one at a time.
-
-    They queue on SQLite's single writer anyway, but badly: a connection that finds the writer
-    busy polls for it with sleeps of up to 100 ms, and waiting threads fight over the GIL with
-    the one holding the writer. Here a waiting claim sleeps on a lock, is handed its turn at
-    once, and first looks at what the claims before it learnt (sold out: refused with no query).
-    Only a performance device: the limits are the conditional UPDATEs in ``_claim``. Not used on
-    PostgreSQL (its row lock is held only from the coupon UPDATE to the commit, and the rest of
-    a claim runs in parallel), nor inside an outer transaction (whose locks could be what the
-    holder of the turn waits for)."""
-    if connection.in_atomic_block or connection.vendor != "sqlite":
-        yield
-        return
-    lock = _queues.get(coupon_id)
-    if lock is None:
-        if len(_queues) > 10_000:
-            _queues.clear()
-        lock = _queues.setdefault(coupon_id, threading.Lock())
-    with lock:
-        yield
 
 
 def _refusal_of(coupon: Coupon, held: int, now: datetime) -> str | None:

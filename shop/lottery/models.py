@@ -237,6 +237,7 @@ class Entry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     draws = models.PositiveIntegerField(default=0)
     free_used = models.PositiveIntegerField(default=0)
+    last_free = models.BooleanField(default=False)  # whether the latest draw used a free chance
 
     class Meta:
         constraints = [

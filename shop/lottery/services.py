@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shop.core import sql, writer
 from shop.core.errors import DomainError
 from shop.core.texts import Text
 from shop.notifications.services import notify
@@ -148,21 +149,49 @@ def replay(draw: Draw) -> Replay:
 
 
 # --- the shopper's entry -------------------------------------------------------------------------
-def _locked_entry(campaign: Campaign, user) -> Entry:
-    """The shopper's entry, locked for this transaction; "too frequent" if another of their
-    draws holds it (PostgreSQL: NOWAIT; SQLite has one writer, so draws simply queue)."""
-    too_frequent = Refused(_("Too frequent — your previous draw is still running. Try again in a moment."),
-                           code="too_frequent")
-    try:  # (a refusal rolls the whole transaction back, so no savepoint is needed here)
-        entry = Entry.objects.select_for_update(nowait=True).filter(campaign=campaign, user=user).first()
+def _too_frequent() -> Refused:
+    return Refused(_("Too frequent — your previous draw is still running. Try again in a moment."),
+                   code="too_frequent")
+
+
+def _hold_entry_row(campaign_id: int, user) -> None:
+    """PostgreSQL: lock the shopper's entry row for this transaction, or refuse "too frequent" at
+    once if another of their draws holds it. (SQLite runs one writer at a time: nothing to do.)"""
+    if not connection.features.has_select_for_update_nowait:
+        return
+    try:  # a refusal rolls the whole transaction back, so no savepoint is needed
+        sql.execute(f"SELECT id FROM {sql.table(Entry)} WHERE campaign_id = %s AND user_id = %s FOR UPDATE NOWAIT",
+                    [campaign_id, user.pk])
     except OperationalError:
-        raise too_frequent from None
-    if entry is None:
-        try:
-            with transaction.atomic():
-                entry = Entry.objects.create(campaign=campaign, user=user)
-        except IntegrityError:  # the shopper's first draw, twice at once
-            raise too_frequent from None
+        raise _too_frequent() from None
+
+
+def _count_draw(campaign: Campaign, user) -> bool:
+    """Count one draw on the shopper's entry — one upsert: +1 draw while under the draw limit, a
+    free chance used while any is left. Returns whether it was free; refuses at the limit."""
+    t = sql.table(Entry)
+    chances = campaign.free_chances
+    limit = campaign.draw_limit if campaign.draw_limit is not None else 2 ** 31 - 1
+    _count, row = sql.execute(
+        f"INSERT INTO {t} (campaign_id, user_id, draws, free_used, last_free) VALUES (%s, %s, 1, %s, %s) "
+        f"ON CONFLICT (campaign_id, user_id) DO UPDATE SET draws = {t}.draws + 1, "
+        f"free_used = {t}.free_used + CASE WHEN {t}.free_used < %s THEN 1 ELSE 0 END, "
+        f"last_free = ({t}.free_used < %s) WHERE {t}.draws < %s RETURNING last_free",
+        [campaign.pk, user.pk, int(chances > 0), chances > 0, chances, chances, limit],
+    )
+    if row is None:
+        raise Refused(_("You have used all your draws in this campaign."), code="draw_limit")
+    return bool(row[0])
+
+
+def _locked_entry(campaign: Campaign, user) -> Entry:
+    """The shopper's entry, locked for this transaction (exchanges; draws use :func:`_count_draw`)."""
+    _hold_entry_row(campaign.pk, user)
+    try:
+        with transaction.atomic():
+            entry, _created = Entry.objects.get_or_create(campaign=campaign, user=user)
+    except IntegrityError:  # the shopper's first exchange, twice at once
+        raise _too_frequent() from None
     return entry
 
 
@@ -184,36 +213,40 @@ def _wins(user, campaign: Campaign) -> Counter:
 
 # --- granting ------------------------------------------------------------------------------------
 def _take_stock(prize_id: int) -> bool:
-    return bool(Prize.objects.filter(pk=prize_id, stock_left__gt=0)
-                .update(stock_left=F("stock_left") - 1, stock_used=F("stock_used") + 1))
+    count, _row = sql.execute(f"UPDATE {sql.table(Prize)} SET stock_left = stock_left - 1, stock_used = stock_used + 1 "
+                              f"WHERE id = %s AND stock_left > 0", [prize_id])
+    return count == 1
 
 
 def hand_out_code(*, pool_id: int, user, via: str, now: datetime) -> RedeemCode | None:
     """Give ``user`` one unissued code of the pool (None if none is left): the first free row,
-    skipped if another transaction holds it (PostgreSQL), taken by a conditional UPDATE."""
+    skipped if another transaction holds it (PostgreSQL; when all are held, wait for one), taken
+    by a conditional UPDATE."""
+    free = RedeemCode.objects.filter(pool_id=pool_id, user__isnull=True).order_by("id")
     for _attempt in range(8):
-        code = (RedeemCode.objects.select_for_update(skip_locked=True)
-                .filter(pool_id=pool_id, user__isnull=True).order_by("id").first())
+        code = free.select_for_update(skip_locked=True).first()
         if code is None:
-            return None
+            if not free.exists():
+                return None
+            code = free.select_for_update().first()  # every free code is held by another: wait for one
+            if code is None:
+                return None
         if RedeemCode.objects.filter(pk=code.pk, user__isnull=True).update(user=user, via=via, issued_at=now):
             code.user, code.via, code.issued_at = user, via, now
             return code
     return None
 
 
-def _issue(*, user, prize: Prize, source: str, now: datetime, draw: Draw | None = None,
-           cost_asset: str = "", cost: Decimal = Decimal("0.00"), key: str = "") -> PrizeOrder | None:
+def _grant(*, user, prize: Prize, source: str, now: datetime, **fields) -> PrizeOrder | None:
     """Take one of ``prize``'s stock and grant it (a savepoint: nothing is left behind if any
-    part cannot be granted — stock gone, no code left, the coupon given out). None then.
-    A physical prize needs no savepoint: taking its stock is all that can fail."""
+    part cannot be granted — stock gone, no code left, the coupon given out); the prize order to
+    insert, or None. A physical prize needs no savepoint: taking its stock is all that can fail."""
+    order = PrizeOrder(number=new_order_number(now, prefix="P"), user=user, campaign_id=prize.campaign_id,
+                       prize=prize, source=source, created_at=now, status=PrizeOrderStatus.FULFILLED, **fields)
     try:
         with transaction.atomic() if prize.is_virtual else nullcontext():
             if not _take_stock(prize.pk):
                 return None
-            order = PrizeOrder(number=new_order_number(now, prefix="P"), user=user, campaign_id=prize.campaign_id,
-                               prize=prize, source=source, draw=draw, cost_asset=cost_asset, cost=cost,
-                               created_at=now, status=PrizeOrderStatus.FULFILLED, request_key=key)
             if prize.grant == Grant.CREDITS:
                 wallet.credit(user=user, asset=prize.asset, amount=prize.amount, kind=EntryKind.INCOME,
                               memo=Text(texts.MEMO_PRIZE, prize=prize.title), ref=f"prize-order:{order.number}")
@@ -227,19 +260,17 @@ def _issue(*, user, prize: Prize, source: str, now: datetime, draw: Draw | None 
                     raise Refused(_("No codes left."), code="no_code")
             else:
                 order.status = PrizeOrderStatus.TO_CLAIM
-            order.save()
     except DomainError:
         return None
     return order
 
 
 def _announce(order: PrizeOrder) -> None:
-    url = reverse("lottery:my_prizes")
-    if order.source == PrizeSource.EXCHANGE:
-        text = texts.EXCHANGED
-    else:
-        text = texts.WON_PHYSICAL if order.status == PrizeOrderStatus.TO_CLAIM else texts.WON
-    notify(order.user, Text(text, prize=order.prize.title), url=url)
+    """A physical prize waits for the shopper's details: say so in the bell (and by e-mail).
+    Virtual prizes are shown at once on the page and in My prizes."""
+    if order.status == PrizeOrderStatus.TO_CLAIM:
+        text = texts.EXCHANGED_PHYSICAL if order.source == PrizeSource.EXCHANGE else texts.WON_PHYSICAL
+        notify(order.user, Text(text, prize=order.prize.title), url=reverse("lottery:prize", args=[order.number]))
 
 
 # --- draw ----------------------------------------------------------------------------------------
@@ -258,26 +289,33 @@ class AlreadyDone(Exception):
         self.result = result
 
 
-@transaction.atomic
 def draw(*, user, campaign_id: int, now: datetime, key: str = "") -> Draw:
     """One draw (SPEC §5): a free chance if any is left, else the draw cost; a prize picked by
     weight among those with stock that the shopper may still win; if it cannot be granted, the
     consolation prize; if none, "no prize this time". Raises ``Refused``, or ``AlreadyDone``
     when the form's one-time ``key`` already drew (a double click or a replay)."""
+    with writer.queue(f"campaign:{campaign_id}"):  # SQLite: this process's draws take turns
+        try:
+            return _draw(user=user, campaign_id=campaign_id, now=now, key=key)
+        except IntegrityError:  # the same form's first draw, twice at once: the other one won
+            done = Draw.objects.filter(user=user, request_key=key).first() if key else None
+            if done is None:
+                raise
+            raise AlreadyDone(done) from None
+
+
+@transaction.atomic
+def _draw(*, user, campaign_id: int, now: datetime, key: str) -> Draw:
     campaign = _campaign(campaign_id, CampaignKind.LOTTERY)
     _check(campaign, user, now)
-    entry = _locked_entry(campaign, user)
+    prizes = list(Prize.objects.raw(f"SELECT * FROM {sql.table(Prize)} WHERE campaign_id = %s "
+                                    f"ORDER BY position, id", [campaign.pk]))
+    _hold_entry_row(campaign.pk, user)
     if key and (done := Draw.objects.filter(user=user, request_key=key).first()):
         raise AlreadyDone(done)
-    if campaign.draw_limit is not None and entry.draws >= campaign.draw_limit:
-        raise Refused(_("You have used all your draws in this campaign."), code="draw_limit")
-    prizes = list(campaign.prizes.all())
     if not any(p.stock_left > 0 for p in prizes):
         raise Refused(_("All prizes have been given out."), code="sold_out")
-
-    free = entry.free_used < campaign.free_chances
-    Entry.objects.filter(pk=entry.pk).update(draws=F("draws") + 1,
-                                             **({"free_used": F("free_used") + 1} if free else {}))
+    free = _count_draw(campaign, user)
     cost = Decimal("0.00") if free else campaign.draw_cost
     if cost > 0:
         wallet.debit(user=user, asset=campaign.draw_asset, amount=cost, kind=EntryKind.EXPENSE,
@@ -292,20 +330,20 @@ def draw(*, user, campaign_id: int, now: datetime, key: str = "") -> Draw:
     random_value = secrets.randbits(RANDOM_BITS)
     picked_id = pick(candidates, random_value)
     by_id = {p.pk: p for p in prizes}
-    record = Draw(campaign=campaign, user=user, created_at=now, free=free, cost=cost,
-                  asset="" if free else campaign.draw_asset, random_value=random_value,
-                  candidates=candidates, picked_id=picked_id, outcome=Outcome.NOTHING, request_key=key)
-    record.save()
     order = None
     if picked_id is not None:
-        order = _issue(user=user, prize=by_id[picked_id], source=PrizeSource.DRAW, draw=record, now=now)
+        order = _grant(user=user, prize=by_id[picked_id], source=PrizeSource.DRAW, now=now)
     default = next((p for p in prizes if p.is_default), None)
     if order is None and default is not None and default.pk != picked_id and may_win(default):
-        order = _issue(user=user, prize=default, source=PrizeSource.DRAW, draw=record, now=now)
+        order = _grant(user=user, prize=default, source=PrizeSource.DRAW, now=now)
+    outcome = Outcome.NOTHING if order is None else Outcome.CONSOLATION if order.prize.is_default else Outcome.WON
+    record = sql.insert(Draw(campaign=campaign, user=user, created_at=now, free=free, cost=cost,
+                             asset="" if free else campaign.draw_asset, random_value=random_value,
+                             candidates=candidates, picked_id=picked_id, prize=order.prize if order else None,
+                             outcome=outcome, request_key=key))
     if order is not None:
-        record.prize = order.prize
-        record.outcome = Outcome.CONSOLATION if order.prize.is_default else Outcome.WON
-        record.save(update_fields=["prize", "outcome"])
+        order.draw = record
+        sql.insert(order)
         _announce(order)
     return record
 
@@ -326,10 +364,11 @@ def exchange(*, user, prize_id: int, now: datetime, key: str = "") -> PrizeOrder
         raise AlreadyDone(done)
     if prize.win_limit is not None and _wins(user, campaign)[prize.pk] >= prize.win_limit:
         raise Refused(_("You have already exchanged as many of these as one shopper may."), code="win_limit")
-    order = _issue(user=user, prize=prize, source=PrizeSource.EXCHANGE, cost_asset=campaign.draw_asset,
-                   cost=prize.price, now=now, key=key)
+    order = _grant(user=user, prize=prize, source=PrizeSource.EXCHANGE, cost_asset=campaign.draw_asset,
+                   cost=prize.price, now=now, request_key=key)
     if order is None:
         raise Refused(_("None left — this item has been exchanged out."), code="sold_out")
+    sql.insert(order)
     # In the same transaction: not enough credits rolls back the stock and the grant too.
     wallet.debit(user=user, asset=campaign.draw_asset, amount=prize.price, kind=EntryKind.EXPENSE,
                  memo=Text(texts.MEMO_EXCHANGE, prize=prize.title), ref=f"prize-order:{order.number}")

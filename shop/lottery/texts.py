@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from shop.core.texts import define
 
 # --- notifications (title, body) -----------------------------------------------------------------
-WON = define("lottery.won", title=_("You won: %(prize)s"), body=_("It is in My prizes."))
 WON_PHYSICAL = define(
     "lottery.won_physical", title=_("You won: %(prize)s"),
     body=_("Send us your name, ID-card number and address in My prizes so that we can ship it."),
 )
-EXCHANGED = define("lottery.exchanged", title=_("Exchanged: %(prize)s"), body=_("It is in My prizes."))
+EXCHANGED_PHYSICAL = define(
+    "lottery.exchanged_physical", title=_("Exchanged: %(prize)s"),
+    body=_("Send us your name, ID-card number and address in My prizes so that we can ship it."),
+)
 DETAILS_RECEIVED = define(
     "lottery.details_received", title=_("We have your details for %(prize)s"),
     body=_("We will ship it soon and let you know."),

@@ -6,11 +6,10 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from shop.core import audit, clock, texts
+from shop.core import audit, clock, sql, texts
 from shop.core.errors import DomainError
 from shop.core.money import format_credits, format_money, to_money
 
@@ -92,28 +91,39 @@ def post_entry(
     amount = _amount(amount)
     if amount == 0:
         raise DomainError(_("The amount must not be zero."), code="zero")
-    wallet_id = wallet_of(user).pk
-    guard = {f"{asset}__gte": -amount} if amount < 0 else {f"{asset}__lte": WALLET_MAX - amount}
-    updated = Wallet.objects.filter(pk=wallet_id, **guard).update(**{asset: F(asset) + amount})
-    if not updated:
-        raise InsufficientFunds(asset) if amount < 0 else OverLimit(asset)
-    after = Wallet.objects.values_list(asset, flat=True).get(pk=wallet_id)
     now = clock.now()
+    changed = _change(user, asset, amount, now)
+    if changed is None:  # no wallet yet (open one, try again), or the guard refused
+        wallet_of(user)
+        changed = _change(user, asset, amount, now)
+        if changed is None:
+            raise InsufficientFunds(asset) if amount < 0 else OverLimit(asset)
+    wallet_id, after = changed
     memo_key, memo_params, memo_plain = texts.split(memo, max_length=200)
-    return LedgerEntry.objects.create(
-        wallet_id=wallet_id,
-        asset=asset,
-        amount=amount,
-        balance_after=after,
-        kind=kind,
-        txn_no=new_txn_no(now),
-        ref=ref[:64],
-        memo=memo_plain,
-        memo_key=memo_key,
-        memo_params=memo_params,
-        actor=actor,
-        created_at=now,
+    entry = LedgerEntry(wallet_id=wallet_id, asset=asset, amount=amount, balance_after=after, kind=kind,
+                        txn_no=new_txn_no(now), ref=ref[:64], memo=memo_plain, memo_key=memo_key,
+                        memo_params=memo_params, actor=actor, created_at=now)
+    return sql.insert(entry)
+
+
+# A wallet change runs in every checkout, draw, exchange and conversion: its two statements are
+# written out (shop.core.sql).
+def _change(user, asset: str, amount: Decimal, now) -> tuple[int, Decimal] | None:
+    """``asset += amount`` on the user's wallet while it stays within 0 … WALLET_MAX (the
+    guard is in the WHERE: concurrent changes cannot pass it together); (wallet id, value after),
+    or None if there is no wallet or the guard refused."""
+    ops = connection.ops
+    column = ops.quote_name(asset)
+    guard, bound = (f"{column} >= %s", -amount) if amount < 0 else (f"{column} <= %s", WALLET_MAX - amount)
+    _count, row = sql.execute(
+        f"UPDATE {sql.table(Wallet)} SET {column} = {column} + %s, updated_at = %s WHERE user_id = %s AND {guard} "
+        f"RETURNING id, {column}",
+        [ops.adapt_decimalfield_value(amount, 12, 2), ops.adapt_datetimefield_value(now), user.pk,
+         ops.adapt_decimalfield_value(bound, 12, 2)],
     )
+    if row is None:
+        return None
+    return row[0], to_money(Decimal(str(row[1])))  # SQLite hands back a number, PostgreSQL a Decimal
 
 
 def credit(*, user, asset: str, amount, kind: str = EntryKind.INCOME, **extra) -> LedgerEntry:

@@ -12,7 +12,7 @@ from shop.checkout.services import Choices, place_order
 from shop.orders.models import Enrollment
 from tests.conftest import CsrfClient
 
-UNKNOWN = {"pk": 987654, "user_id": 987654, "number": "B000000000NOPE"}
+UNKNOWN = {"pk": 987654, "user_id": 987654, "number": "B000000000NOPE", "pool_id": 987654, "draw_id": 987654}
 
 
 def _walk(patterns, namespace):
@@ -28,7 +28,7 @@ BACKOFFICE_URLS = list(_walk(backoffice.urls.urlpatterns, "backoffice:"))
 
 
 @pytest.fixture
-def known(user, make_user, fund, make_product, make_coupon, cart_with, clock):
+def known(user, make_user, fund, make_product, make_coupon, cart_with, make_campaign, clock):
     """One existing object of each kind the backoffice URLs name."""
     fund(user, balance="30")
     product = make_product(prices=["30.00"])
@@ -38,6 +38,13 @@ def known(user, make_user, fund, make_product, make_coupon, cart_with, clock):
         "catalog": {"pk": product.pk}, "coupons": {"pk": make_coupon(claim_opens_at=clock.now() + timedelta(hours=1), status="not_started").pk}, "wallets": {"user_id": user.pk},
         "orders": {"number": order.number, "pk": Enrollment.objects.get(user=user).pk},
     }
+    from shop.lottery.models import CodePool
+    from shop.lottery.services import draw
+
+    campaign = make_campaign(free_chances=1, prizes=[{}])
+    won = draw(user=user, campaign_id=campaign.pk, now=clock.now())
+    objects["campaigns"] = {"pk": campaign.pk, "pool_id": CodePool.objects.create(name="Keys").pk,
+                            "draw_id": won.pk, "number": won.order.number}
     return objects
 
 
