@@ -20,7 +20,7 @@ from shop.wallet.models import LedgerEntry
 from shop.wallet.services import credit
 
 DRAWS, CLIENTS, PER_CLIENT_SHOPPERS, ROUNDS = 2_000, 8, 50, 3
-STOCKS = {"Phone": 3, "Headphones": 10, "Sticker": 200, "Thanks": 100_000}
+STOCKS = {"Phone": 3, "Headphones": 10, "Sticker": 200, "Thanks": 100_000}  # Thanks: 1 gold
 
 
 def _hammer(work) -> float:
@@ -49,8 +49,10 @@ def _round(shoppers, now, table) -> tuple[float, float]:
     campaign = Campaign.objects.create(title="Hot wheel", starts_at=now - timedelta(hours=1),
                                        ends_at=now + timedelta(days=1), draw_cost=Decimal("1"), status="online")
     for position, (title, stock) in enumerate(STOCKS.items()):
-        Prize.objects.create(campaign=campaign, title=title, grant="physical", weight=[1, 4, 25, 70][position],
-                             stock_left=stock, position=position, is_default=title == "Thanks")
+        grant = {"grant": "credits", "asset": "gold", "amount": Decimal("1")} if title == "Thanks" else {
+            "grant": "physical"}
+        Prize.objects.create(campaign=campaign, title=title, weight=[1, 4, 25, 70][position], stock_left=stock,
+                             position=position, is_default=title == "Thanks", **grant)
 
     def draw(c, i):
         user = shoppers[c * PER_CLIENT_SHOPPERS + i % PER_CLIENT_SHOPPERS]
@@ -62,7 +64,8 @@ def _round(shoppers, now, table) -> tuple[float, float]:
         if issued != prize.stock_used or prize.stock_used + prize.stock_left != STOCKS[prize.title]:
             raise SystemExit(f"draws over-issued {prize.title}: {issued} orders, {prize.stock_used} used")
     draws = Draw.objects.filter(campaign=campaign).count()
-    charged = -(LedgerEntry.objects.filter(ref=f"campaign:{campaign.pk}").aggregate(s=Sum("amount"))["s"] or 0)
+    charged = -(LedgerEntry.objects.filter(ref=f"campaign:{campaign.pk}", asset="gem")
+                .aggregate(s=Sum("amount"))["s"] or 0)
     if draws != DRAWS or charged != draws:
         raise SystemExit(f"draws={draws} (expected {DRAWS}), charged={charged}")
 

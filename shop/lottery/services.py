@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -237,16 +236,21 @@ def hand_out_code(*, pool_id: int, user, via: str, now: datetime) -> RedeemCode 
     return None
 
 
-def _grant(*, user, prize: Prize, source: str, now: datetime, **fields) -> PrizeOrder | None:
-    """Take one of ``prize``'s stock and grant it (a savepoint: nothing is left behind if any
-    part cannot be granted — stock gone, no code left, the coupon given out); the prize order to
-    insert, or None. A physical prize needs no savepoint: taking its stock is all that can fail."""
+class _StockGone(Exception):
+    pass
+
+
+def _win(*, user, prize: Prize, source: str, now: datetime, draw: dict | None = None,
+         **fields) -> PrizeOrder | None:
+    """Grant one of ``prize``'s stock: the prize order (and, for a draw, the draw record made of
+    ``draw``'s fields) or None if it cannot be granted — stock gone, no code left, the coupon
+    given out. One savepoint: nothing is left behind on None. Everything is written first and
+    the stock taken last, so the prize's row — the one every shopper's draw wants — stays locked
+    only from that UPDATE to the commit."""
     order = PrizeOrder(number=new_order_number(now, prefix="P"), user=user, campaign_id=prize.campaign_id,
                        prize=prize, source=source, created_at=now, status=PrizeOrderStatus.FULFILLED, **fields)
     try:
-        with transaction.atomic() if prize.is_virtual else nullcontext():
-            if not _take_stock(prize.pk):
-                return None
+        with transaction.atomic():
             if prize.grant == Grant.CREDITS:
                 wallet.credit(user=user, asset=prize.asset, amount=prize.amount, kind=EntryKind.INCOME,
                               memo=Text(texts.MEMO_PRIZE, prize=prize.title), ref=f"prize-order:{order.number}")
@@ -260,7 +264,14 @@ def _grant(*, user, prize: Prize, source: str, now: datetime, **fields) -> Prize
                     raise Refused(_("No codes left."), code="no_code")
             else:
                 order.status = PrizeOrderStatus.TO_CLAIM
-    except DomainError:
+            if draw is not None:
+                outcome = Outcome.CONSOLATION if prize.is_default else Outcome.WON
+                order.draw = sql.insert(Draw(prize=prize, outcome=outcome, **draw))
+            sql.insert(order)
+            _announce(order)
+            if not _take_stock(prize.pk):
+                raise _StockGone
+    except (DomainError, _StockGone):
         return None
     return order
 
@@ -275,7 +286,8 @@ def _announce(order: PrizeOrder) -> None:
 
 # --- draw ----------------------------------------------------------------------------------------
 def _campaign(campaign_id, kind: str) -> Campaign:
-    campaign = Campaign.objects.filter(pk=campaign_id, kind=kind).first()
+    campaign = next(iter(Campaign.objects.raw(f"SELECT * FROM {sql.table(Campaign)} WHERE id = %s AND kind = %s",
+                                              [campaign_id, kind])), None)
     if campaign is None:
         raise Refused(_("This campaign does not exist."), code="missing")
     return campaign
@@ -330,22 +342,18 @@ def _draw(*, user, campaign_id: int, now: datetime, key: str) -> Draw:
     random_value = secrets.randbits(RANDOM_BITS)
     picked_id = pick(candidates, random_value)
     by_id = {p.pk: p for p in prizes}
+    record = {"campaign": campaign, "user": user, "created_at": now, "free": free, "cost": cost,
+              "asset": "" if free else campaign.draw_asset, "random_value": random_value,
+              "candidates": candidates, "picked_id": picked_id, "request_key": key}
     order = None
     if picked_id is not None:
-        order = _grant(user=user, prize=by_id[picked_id], source=PrizeSource.DRAW, now=now)
+        order = _win(user=user, prize=by_id[picked_id], source=PrizeSource.DRAW, now=now, draw=record)
     default = next((p for p in prizes if p.is_default), None)
     if order is None and default is not None and default.pk != picked_id and may_win(default):
-        order = _grant(user=user, prize=default, source=PrizeSource.DRAW, now=now)
-    outcome = Outcome.NOTHING if order is None else Outcome.CONSOLATION if order.prize.is_default else Outcome.WON
-    record = sql.insert(Draw(campaign=campaign, user=user, created_at=now, free=free, cost=cost,
-                             asset="" if free else campaign.draw_asset, random_value=random_value,
-                             candidates=candidates, picked_id=picked_id, prize=order.prize if order else None,
-                             outcome=outcome, request_key=key))
-    if order is not None:
-        order.draw = record
-        sql.insert(order)
-        _announce(order)
-    return record
+        order = _win(user=user, prize=default, source=PrizeSource.DRAW, now=now, draw=record)
+    if order is None:
+        return sql.insert(Draw(prize=None, outcome=Outcome.NOTHING, **record))
+    return order.draw
 
 
 # --- exchange ------------------------------------------------------------------------------------
@@ -364,16 +372,17 @@ def exchange(*, user, prize_id: int, now: datetime, key: str = "") -> PrizeOrder
         raise AlreadyDone(done)
     if prize.win_limit is not None and _wins(user, campaign)[prize.pk] >= prize.win_limit:
         raise Refused(_("You have already exchanged as many of these as one shopper may."), code="win_limit")
-    order = _grant(user=user, prize=prize, source=PrizeSource.EXCHANGE, cost_asset=campaign.draw_asset,
-                   cost=prize.price, now=now, request_key=key)
-    if order is None:
-        raise Refused(_("None left — this item has been exchanged out."), code="sold_out")
-    sql.insert(order)
-    # In the same transaction: not enough credits rolls back the stock and the grant too.
+    sold_out = Refused(_("None left — this item has been exchanged out."), code="sold_out")
+    if prize.stock_left <= 0:
+        raise sold_out
+    # Credits first (not enough: refused before anything else is written), the stock last.
     wallet.debit(user=user, asset=campaign.draw_asset, amount=prize.price, kind=EntryKind.EXPENSE,
-                 memo=Text(texts.MEMO_EXCHANGE, prize=prize.title), ref=f"prize-order:{order.number}")
+                 memo=Text(texts.MEMO_EXCHANGE, prize=prize.title), ref=f"campaign:{campaign.pk}")
+    order = _win(user=user, prize=prize, source=PrizeSource.EXCHANGE, cost_asset=campaign.draw_asset,
+                 cost=prize.price, now=now, request_key=key)
+    if order is None:
+        raise sold_out  # the whole exchange is rolled back, the credits with it
     Entry.objects.filter(campaign=campaign, user=user).update(draws=F("draws") + 1)
-    _announce(order)
     return order
 
 
