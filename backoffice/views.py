@@ -10,6 +10,7 @@ from django_q.models import Failure, Schedule
 from shop.core import clock
 from shop.core.money import ZERO
 from shop.coupons.models import ClaimedCoupon
+from shop.lottery.models import Draw, PrizeOrder, PrizeOrderStatus
 from shop.orders.models import Order, OrderStatus
 from shop.payments.models import GatewayRefund
 from shop.scheduling.models import Heartbeat
@@ -57,6 +58,8 @@ def dashboard(request):
         "sweeper": Heartbeat.objects.filter(name="sweeper").first(),
         "chart": _last_30_days(now),
         "refunds_waiting": Order.objects.filter(status=OrderStatus.REFUND_REQUESTED).count(),
+        "draws_today": Draw.objects.filter(created_at__gte=today).count(),
+        "prizes_to_ship": PrizeOrder.objects.filter(status=PrizeOrderStatus.CLAIMED).count(),
         "refunds_failing": list(GatewayRefund.objects.failing().select_related("order")[:10]),
     }
     return render(request, "backoffice/dashboard.html", context)

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from shop.coupons.models import Coupon
 
-from .models import Campaign, CampaignKind, CampaignState, CodePool, Draw, Entry, Grant, Prize, PrizeOrder, RedeemCode
+from .models import Campaign, CampaignKind, CodePool, Draw, Entry, Grant, Prize, PrizeOrder, RedeemCode
+from .operations import schedule_jobs, stored_status
 
 LOTTERY = "Lucky Wheel"
 EXCHANGE = "Gem Exchange"
@@ -23,9 +24,9 @@ def _codes(pool: CodePool, prefix: str, n: int) -> None:
 
 def _campaign(title: str, now, **fields) -> tuple[Campaign, bool]:
     campaign, made = Campaign.objects.get_or_create(title=title, defaults=fields)
-    state = campaign.state_at(now)
-    campaign.status = CampaignState.ONLINE if state == CampaignState.PAUSED else state
+    campaign.status = stored_status(campaign, now)
     campaign.save(update_fields=["status"])
+    schedule_jobs(campaign, now=now)
     return campaign, made
 
 

@@ -121,3 +121,14 @@ def test_dashboard_counts_todays_orders_and_claims(operator_client, user, make_p
     content = operator_client.get(reverse("backoffice:dashboard")).content.decode()
     assert 'data-testid="orders-today">1<' in content
     assert "Revenue, last 30 days" in content
+
+
+def test_dashboard_counts_todays_draws_and_prizes_to_ship(operator_client, user, make_campaign, clock):
+    from shop.lottery.services import draw, submit_details
+
+    campaign = make_campaign(free_chances=3, prizes=[{"title": "Bike"}])
+    orders = [draw(user=user, campaign_id=campaign.pk, now=clock.now()).order for _ in range(3)]
+    submit_details(user=user, number=orders[0].number, recipient="Ann", id_card="11010119900307803X",
+                   phone="13800000000", address="1 Road", now=clock.now())
+    content = operator_client.get(reverse("backoffice:dashboard")).content.decode()
+    assert 'data-testid="draws-today">3<' in content and "1 prize to ship" in content
