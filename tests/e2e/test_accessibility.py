@@ -57,6 +57,75 @@ def _place_and_pay(user, products, *, paid: bool, now, global_coupon=None):
     return order
 
 
+LONG_TITLE = ("Members' midsummer lucky draw with an unusually long title that has to wrap on a phone "
+              "— stickers, mugs and more")
+
+
+def _campaign_scene(*, alice, operator, now) -> dict:
+    """The demo campaigns (a lottery, an exchange, a teaser, code pools, conversion terms) plus
+    prize orders of alice in every status, draws for the log and a members-only lottery with a
+    long title where alice's next draw wins nothing (its one prize may be won once)."""
+    from shop.lottery import demo
+    from shop.lottery.models import Campaign, CodePool, Draw, Prize, PrizeOrder
+    from shop.lottery.operations import mark_shipped
+    from shop.lottery.services import draw, exchange, submit_details
+    from shop.wallet.services import credit
+
+    lottery, swap, teaser = (Campaign.objects.get(title=t) for t in (demo.LOTTERY, demo.EXCHANGE, demo.LATER))
+    members = Campaign.objects.create(title=LONG_TITLE, kind="lottery", status="online", members_only=True,
+                                      starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=7),
+                                      free_chances=5, draw_cost=Decimal("10"),
+                                      description="For members only: one sticker each, while they last.")
+    Prize.objects.create(campaign=members, title="Bazaar sticker", grant="physical", weight=1, stock_left=100,
+                         win_limit=1)
+    credit(user=alice, asset="gem", amount=Decimal("1000"), memo="a11y scene")
+    draw(user=alice, campaign_id=lottery.pk, now=now)
+    draw(user=alice, campaign_id=lottery.pk, now=now)
+    draw(user=alice, campaign_id=members.pk, now=now)  # the sticker: the next draw wins nothing
+    mug = Prize.objects.get(campaign=swap, title="Bazaar mug")
+    gold = Prize.objects.get(campaign=swap, title="30 gold")
+    to_claim, claimed, shipped = (exchange(user=alice, prize_id=mug.pk, now=now) for _ in range(3))
+    fulfilled = exchange(user=alice, prize_id=gold.pk, now=now)
+    for order in (claimed, shipped):
+        submit_details(user=alice, number=order.number, recipient="Alice Liu", id_card="11010519491231002X",
+                       phone="13800000001", address="1 Century Avenue, Pudong, Shanghai", now=now)
+    mark_shipped(order_number=shipped.number, carrier="SF Express", tracking_no="SF1234567890", actor=operator,
+                 now=now)
+    coded = PrizeOrder.objects.filter(user=alice, code__isnull=False).first()
+    pool = CodePool.objects.get(name=demo.PRIZE_POOL)
+    first_draw = Draw.objects.filter(campaign=lottery).order_by("pk").first()
+    return {
+        "lotteries": "/lotteries/",
+        "lottery": f"/lotteries/{lottery.pk}/",
+        "lottery-exchange": f"/lotteries/{swap.pk}/",
+        "lottery-teaser": f"/lotteries/{teaser.pk}/",
+        "lottery-members": f"/lotteries/{members.pk}/",  # bob: refused (not a member)
+        "lottery-no-prize": f"/lotteries/{members.pk}/",  # alice presses Draw: see check_page()
+        "my-prizes": "/me/prizes/",
+        "prize-to-claim": f"/me/prizes/{to_claim.number}/",
+        "prize-claimed": f"/me/prizes/{claimed.number}/",
+        "prize-shipped": f"/me/prizes/{shipped.number}/",
+        "prize-fulfilled": f"/me/prizes/{(coded or fulfilled).number}/",
+        "convert": "/me/wallet/convert/",
+        "bo-campaigns": "/backoffice/campaigns/",
+        "bo-campaign": f"/backoffice/campaigns/{lottery.pk}/",
+        "bo-campaign-exchange": f"/backoffice/campaigns/{swap.pk}/",
+        "bo-campaign-new": "/backoffice/campaigns/new/",
+        "bo-campaign-edit": f"/backoffice/campaigns/{lottery.pk}/edit/",
+        "bo-pools": "/backoffice/campaigns/codes/",
+        "bo-pool": f"/backoffice/campaigns/codes/{pool.pk}/",
+        "bo-pool-new": "/backoffice/campaigns/codes/new/",
+        "bo-pool-edit": f"/backoffice/campaigns/codes/{pool.pk}/edit/",
+        "bo-prize-orders": "/backoffice/campaigns/orders/",
+        "bo-prize-orders-to-ship": "/backoffice/campaigns/orders/?status=to_ship",
+        "bo-ship": f"/backoffice/campaigns/orders/{claimed.number}/ship/",
+        "bo-ship-shipped": f"/backoffice/campaigns/orders/{shipped.number}/ship/",
+        "bo-draws": "/backoffice/campaigns/draws/",
+        "bo-replay": f"/backoffice/campaigns/draws/{first_draw.pk}/",
+        "bo-conversion": "/backoffice/campaigns/conversion/",
+    }
+
+
 @pytest.fixture
 def scene(db) -> Scene:
     from django.contrib.auth.tokens import default_token_generator
@@ -110,6 +179,7 @@ def scene(db) -> Scene:
     uid, token = urlsafe_base64_encode(force_bytes(alice.pk)), default_token_generator.make_token(alice)
     wallet_of(bob)
     assert Decimal(pending.payable) > 0
+    campaigns = _campaign_scene(alice=alice, operator=operator, now=now)
 
     paths = {
         # storefront
@@ -173,6 +243,7 @@ def scene(db) -> Scene:
         "bo-wallet": f"/backoffice/wallets/{alice.pk}/",
         "bo-audit": "/backoffice/audit/",
         "bo-not-found": "/backoffice/orders/NO-SUCH-ORDER/",
+        **campaigns,
     }
     return Scene(users={"shopper": alice, "new-shopper": bob, "operator": operator, "shopper-zh": alice,
                         "operator-zh": operator}, paths=paths)
@@ -180,25 +251,35 @@ def scene(db) -> Scene:
 
 ANONYMOUS_PAGES = ["home", "home-menus-open", "products", "products-search", "products-none", "product",
                    "product-degree", "cart", "coupon-centre", "signup", "login", "password-reset",
-                   "password-reset-sent", "password-reset-confirm", "password-reset-complete", "not-found"]
+                   "password-reset-sent", "password-reset-confirm", "password-reset-complete", "not-found",
+                   "lotteries", "lottery", "lottery-exchange"]
 SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degree", "cart", "checkout",
                  "coupon-centre", "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders",
                  "orders-paid", "order-pending", "order-paid", "order-refund-requested", "my-courses",
                  "degree-registration", "sandbox-cashier", "wallet", "wallet-balance", "notifications", "profile",
                  "addresses", "address-new", "address-edit", "password-change", "password-change-done",
-                 "not-found", "forbidden"]
-NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses"]
+                 "not-found", "forbidden",
+                 "lotteries", "lottery", "lottery-exchange", "lottery-teaser", "lottery-no-prize", "my-prizes",
+                 "prize-to-claim", "prize-claimed", "prize-shipped", "prize-fulfilled", "convert"]
+NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses",
+                     "lotteries", "lottery-members", "my-prizes", "convert"]
 OPERATOR_PAGES = ["bo-dashboard", "home-menus-open", "bo-products", "bo-product-new", "bo-product-edit", "bo-coupons",
                   "bo-coupon-new", "bo-coupon-detail", "bo-coupon-edit", "bo-coupon-delete", "bo-orders",
                   "bo-order-pending", "bo-order-refund-requested", "bo-order-paid", "bo-enrollments", "bo-enrollment",
-                  "bo-enrollment-degree", "bo-wallets", "bo-wallet", "bo-audit", "bo-not-found"]
+                  "bo-enrollment-degree", "bo-wallets", "bo-wallet", "bo-audit", "bo-not-found",
+                  "bo-campaigns", "bo-campaign", "bo-campaign-exchange", "bo-campaign-new", "bo-campaign-edit",
+                  "bo-pools", "bo-pool", "bo-pool-new", "bo-pool-edit", "bo-prize-orders", "bo-prize-orders-to-ship",
+                  "bo-ship", "bo-ship-shipped", "bo-draws", "bo-replay", "bo-conversion"]
 
 # Chinese labels are shorter or longer than English ones: the main pages once more in zh-Hans
 SHOPPER_ZH_PAGES = ["home", "products", "product", "cart", "checkout", "coupon-centre", "my-coupons-unused", "orders",
-                    "order-pending", "wallet", "notifications", "addresses"]
+                    "order-pending", "wallet", "notifications", "addresses", "lotteries", "lottery", "my-prizes",
+                    "prize-claimed", "convert"]
 OPERATOR_ZH_PAGES = ["bo-dashboard", "bo-products", "bo-product-edit", "bo-coupons", "bo-coupon-new", "bo-orders",
-                     "bo-order-refund-requested", "bo-wallet", "bo-audit"]
-SORTED_LISTS = {"bo-products", "bo-coupons", "bo-orders", "bo-enrollments", "bo-wallets", "bo-audit"}
+                     "bo-order-refund-requested", "bo-wallet", "bo-audit", "bo-campaigns", "bo-campaign-edit",
+                     "bo-prize-orders", "bo-replay", "bo-conversion"]
+SORTED_LISTS = {"bo-products", "bo-coupons", "bo-orders", "bo-enrollments", "bo-wallets", "bo-audit", "bo-campaigns",
+                "bo-pools", "bo-prize-orders", "bo-draws"}
 ERROR_PAGES = {"not-found": 404, "bo-not-found": 404, "forbidden": 403}
 REDIRECTING_PAGES = {"password-reset-confirm"}  # to its own set-password URL
 PAGES = {"anonymous": ANONYMOUS_PAGES, "shopper": SHOPPER_PAGES, "new-shopper": NEW_SHOPPER_PAGES,
@@ -273,6 +354,11 @@ def check_page(page, live_server, path: str, *, who: str, name: str, width: int,
         assert urlsplit(page.url).path == urlsplit(path).path, f"{path} redirected to {page.url}"
     if name == "home-menus-open":
         open_menus(page)
+    if name == "lottery-no-prize":  # the result panel htmx swaps in: "No prize this time"
+        page.get_by_role("button", name="Draw", exact=True).click()
+        page.get_by_test_id("draw-result").get_by_text("No prize this time").wait_for()
+        page.wait_for_function("!document.querySelector('.htmx-request')")
+        assert not failures, f"{path}: requests failed: {failures}"
     if name in SORTED_LISTS:  # screen readers announce which column the list is sorted by
         assert page.locator("th[aria-sort]").count() == 1, f"{path}: no column header says it is sorted"
     lang = "zh-hans" if who.endswith("-zh") else "en"

@@ -213,7 +213,7 @@ def test_replay_of_many_draws_matches(user, make_campaign, clock):
 
 def test_exchange_takes_credits_and_stock_together(user, fund, make_campaign, clock):
     fund(user, gold=30)
-    campaign = make_campaign(kind="exchange", draw_asset="gold", prizes=[
+    make_campaign(kind="exchange", draw_asset="gold", prizes=[
         {"title": "Mug", "price": Decimal("20"), "stock_left": 1}, {"title": "Pen", "price": Decimal("5"),
                                                                   "stock_left": 5, "win_limit": 1}])
     mug, pen = Prize.objects.order_by("position")
@@ -252,3 +252,12 @@ def test_gift_codes_one_per_member_and_a_replay_gives_the_same_code(make_user, c
                                            ("A1010119900307803X", False)])
 def test_id_card_checksum(value, ok):
     assert services.id_card_is_valid(value) is ok
+
+
+def test_exchange_without_enough_credits_takes_nothing(user, fund, make_campaign, clock):
+    fund(user, gem=5)
+    make_campaign(kind="exchange", prizes=[{"title": "Mug", "price": Decimal("20"), "stock_left": 3}])
+    with pytest.raises(services.DomainError) as refused:
+        services.exchange(user=user, prize_id=Prize.objects.get().pk, now=clock.now())
+    assert refused.value.code == "insufficient"
+    assert Prize.objects.get().stock_left == 3 and not PrizeOrder.objects.exists() and _gems(user) == Decimal("5")
