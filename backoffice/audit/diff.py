@@ -20,7 +20,11 @@ from django.utils.translation import gettext as _
 
 from shop.core.money import format_credits, format_money
 
-CREDIT_FIELDS = {"gem", "gold"}  # wallet assets counted, not priced
+CREDIT_FIELDS = {"gem", "gold", "gems", "min_gems", "draw_cost"}  # counted in credits, not priced
+# Fields of one model only that hold credits (a prize's price) or a plain number (its amount is
+# balance or credits, by its asset).
+MODEL_CREDIT_FIELDS = {("lottery.prize", "price")}
+MODEL_NUMBER_FIELDS = {("lottery.prize", "amount")}
 EMPTY = "—"
 
 
@@ -84,7 +88,12 @@ def show(value, f=None, name: str = "") -> str:
             amount = Decimal(str(value))
         except InvalidOperation:
             return str(value)
-        return format_credits(amount) if name in CREDIT_FIELDS else format_money(amount)
+        where = (f.model._meta.label_lower, name) if f is not None else None
+        if name in CREDIT_FIELDS or where in MODEL_CREDIT_FIELDS:
+            return format_credits(amount)
+        if where in MODEL_NUMBER_FIELDS or (f is not None and f.decimal_places != 2) or name.endswith("percent"):
+            return formats.number_format(amount, use_l10n=True)  # a rate or a percentage: as stored
+        return format_money(amount)
     if isinstance(f, models.ForeignKey) and (isinstance(value, int) or str(value).isdigit()):
         return f"#{value}"  # snapshots keep the id; some records keep a name instead (a mentor's username)
     return str(value)

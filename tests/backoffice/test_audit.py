@@ -123,3 +123,13 @@ def test_diff_of_mentor_shows_the_name_and_coupon_product_its_id():
     entry = AuditLog(action="coupon.update", target_type="coupons.coupon", target_id="1", target_repr="c",
                      before={"product": 3}, after={"product": 4})
     assert [(c.old, c.new) for c in changes_of(entry)] == [("#3", "#4")]
+
+
+def test_diff_of_rates_percentages_and_credit_prices_is_not_money(operator):
+    entry = AuditLog(action="conversion.settings", target_type="conversion.conversionsettings", target_id="1",
+                     target_repr="settings", before={"rate": "0.1234", "loss_percent": "5.00", "min_gems": "100.00"},
+                     after={"rate": "0.1230", "loss_percent": "7.50", "min_gems": "150.00"})
+    assert [(c.old, c.new) for c in changes_of(entry)] == [("0.1234", "0.1230"), ("5.00", "7.50"), ("100", "150")]
+    prize = AuditLog(action="prize.save", target_type="lottery.prize", target_id="1", target_repr="Mug",
+                     before={"price": "20.00", "amount": "1.50"}, after={"price": "25.00", "amount": "2.00"})
+    assert [(c.old, c.new) for c in changes_of(prize)] == [("20", "25"), ("1.50", "2.00")]
