@@ -28,6 +28,7 @@ from django_q.tasks import async_task
 from shop.checkout.services import Choices, place_order, settle
 from shop.coupons.models import ClaimStatus, Coupon
 from shop.coupons.services import schedule_jobs
+from shop.lottery.models import Campaign, CampaignState
 from shop.notifications.models import Notification
 from shop.orders.models import Order, OrderEvent, OrderStatus
 from shop.payments.models import GatewayRefund
@@ -44,6 +45,7 @@ pytestmark = [
 
 TIME_OUT = "shop.orders.tasks.time_out"
 SYNC_COUPON = "shop.coupons.tasks.sync_status"
+SYNC_CAMPAIGN = "shop.lottery.tasks.sync_status"
 SWEEP = "shop.scheduling.tasks.sweep"
 PAY_OUT_REFUND = "shop.payments.tasks.execute_refund"
 FUNDS = Decimal("200.00")
@@ -168,6 +170,7 @@ def state() -> dict:
         "ledger": sorted(LedgerEntry.objects.values_list("ref", "kind", "amount", "balance_after")),
         "wallets": sorted(Wallet.objects.values_list("user_id", "balance")),
         "coupons": sorted(Coupon.objects.values_list("pk", "status")),
+        "campaigns": sorted(Campaign.objects.values_list("pk", "status")),
         "notifications": sorted(Notification.objects.values_list("pk", "emailed_at")),
         "refunds": sorted(GatewayRefund.objects.values_list("pk", "attempts", "done_at", "refund_id")),
     }
@@ -234,7 +237,8 @@ def test_due_time_outs_and_coupon_edges_apply_once_with_two_clusters(
     assert_both_clusters_worked(qclusters)
 
 
-def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_product, cart_with, make_coupon):
+def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_product, cart_with, make_coupon,
+                                               make_campaign):
     started = timezone.now()
     shoppers = make_shoppers(make_user, fund, 2, "twice")
     orders = due_orders(shoppers, make_product, cart_with, per_shopper=3)
@@ -242,6 +246,7 @@ def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_
         unschedule(timeout_job(order))  # only the deliveries below reach them
     now = timezone.now()
     opened = [make_coupon(status=ClaimStatus.NOT_STARTED, claim_opens_at=now - timedelta(minutes=1)) for _ in range(3)]
+    went_online = [make_campaign(status=CampaignState.SCHEDULED, starts_at=now - timedelta(minutes=1)) for _ in range(2)]
     refund = refund_owed(make_shoppers(make_user, fund, 1, "refunded")[0], make_product, cart_with)
 
     # Each job twice at once: two async_task calls (two tasks), or one package delivered twice.
@@ -249,6 +254,7 @@ def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_
     doubled = {order.pk: enqueue(TIME_OUT, order.pk, twice=True, task_name=f"twice-{order.number}")
                for order in orders[1::2]}
     coupon_pairs = {c.pk: [enqueue(SYNC_COUPON, c.pk), enqueue(SYNC_COUPON, c.pk)] for c in opened}
+    coupon_pairs.update({-c.pk: [enqueue(SYNC_CAMPAIGN, c.pk), enqueue(SYNC_CAMPAIGN, c.pk)] for c in went_online})
     # A refund payout: twice as one package, twice as two tasks, and the sweeper's retry at once.
     payouts = [enqueue(PAY_OUT_REFUND, refund.pk, twice=True, task_name=f"twice-{refund.order.number}"),
                enqueue(PAY_OUT_REFUND, refund.pk), enqueue(PAY_OUT_REFUND, refund.pk), enqueue(SWEEP)]
@@ -267,6 +273,7 @@ def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_
         assert sorted(tasks[i].result for i in ids) == [0, 1]
     assert_timed_out_once(orders, qclusters)
     assert Coupon.objects.filter(pk__in=[c.pk for c in opened], status=ClaimStatus.CLAIMING).count() == len(opened)
+    assert Campaign.objects.filter(pk__in=[c.pk for c in went_online], status=CampaignState.ONLINE).count() == 2
     refund.refresh_from_db()
     assert refund.done_at is not None and refund.refund_id and refund.attempts == 1
     paid_out = sum(len(re.findall(rf"event=sandbox_refund order={refund.order.number}\b", c.output())) for c in qclusters)
@@ -276,13 +283,14 @@ def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_
     before = state()
     again = [enqueue(TIME_OUT, o.pk) for o in orders for _ in range(2)]
     again += [enqueue(SYNC_COUPON, c.pk) for c in opened for _ in range(2)]
+    again += [enqueue(SYNC_CAMPAIGN, c.pk) for c in went_online for _ in range(2)]
     again += [enqueue(PAY_OUT_REFUND, refund.pk), enqueue(PAY_OUT_REFUND, refund.pk)]
     again += [enqueue(SWEEP), enqueue(SWEEP)]
     tasks = wait_for_tasks(again, qclusters)
     time.sleep(1)
     assert_no_failed_tasks()
     assert Counter(type(t.result).__name__ + ":" + str(t.result) for t in tasks.values() if t.func != SWEEP) == {
-        "bool:False": 2 * len(orders), "int:0": 2 * len(opened), "bool:True": 2}  # refund: "is done"
+        "bool:False": 2 * len(orders), "int:0": 2 * len(opened + went_online), "bool:True": 2}  # refund: "is done"
     assert all(not any(t.result.values()) for t in tasks.values() if t.func == SWEEP)
     assert state() == before
     assert_both_clusters_worked(qclusters)
