@@ -134,7 +134,7 @@ if REDIS_URL:
     }
     # Sessions read from Redis, written through to the database (a lost cache loses no session):
     # a signed-in page no longer pays a session query.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "shop.core.sessions.cached_db"
 else:
     CACHES = {
         "default": {
@@ -142,6 +142,7 @@ else:
             "LOCATION": "bazaar_cache",
         }
     }
+    SESSION_ENGINE = "shop.core.sessions.db"  # Django's, with the row read by one written-out SELECT
 
 # --- django-q2 -----------------------------------------------------------------------------------
 Q_CLUSTER = {
@@ -164,7 +165,7 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "shop.accounts.backends.UserBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"

@@ -38,7 +38,7 @@ def signup(request):
         except DomainError as exc:  # the username was taken a moment ago
             form.add_error("username", exc.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="shop.accounts.backends.UserBackend")
             cart_services.merge_at_login(request, user)
             messages.success(request, _("Welcome to Bazaar, %(name)s!") % {"name": user.username})
             return redirect("home")

@@ -1,8 +1,8 @@
 """Statements for the hot paths (wallet changes, draws), written once.
 
 Building a statement through the ORM costs far more than running it (docs/benchmarks.md): on the
-paths every checkout, draw and exchange takes, rows are inserted and changed with these helpers
-instead — in the SQL SQLite (≥ 3.35) and PostgreSQL share, with values adapted by the field and
+paths every page, checkout, draw and exchange takes, rows are read, inserted and changed with
+these helpers instead — in the SQL SQLite (≥ 3.35) and PostgreSQL share, with values adapted by the field and
 the backend exactly as the ORM would. Everything else uses the ORM.
 """
 
@@ -30,6 +30,45 @@ def insert(instance: models.Model) -> models.Model:
     return instance
 
 
+def select(model: type[models.Model], where: str, params=(), *, order_by: str = "") -> list[models.Model]:
+    """``SELECT <every column> FROM <model's table> WHERE <where>`` as model instances, each value
+    converted by its field and the backend exactly as a queryset would (``where`` and
+    ``order_by`` are SQL written by the caller, with ``%s`` placeholders for ``params``)."""
+    columns, converters = _reader(model)
+    query = f"SELECT {columns} FROM {table(model)} WHERE {where}" + (f" ORDER BY {order_by}" if order_by else "")
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    names = [f.attname for f in model._meta.concrete_fields]
+    instances = []
+    for row in rows:
+        values = list(row)
+        for index, chain, column in converters:
+            for convert in chain:
+                values[index] = convert(values[index], column, connection)
+        instances.append(model.from_db(connection.alias, names, values))
+    return instances
+
+
+_readers: dict[tuple[str, type], tuple[str, list]] = {}
+
+
+def _reader(model):
+    """The column list and, for each column that needs them, the converters a queryset applies."""
+    key = (connection.vendor, model)
+    if key not in _readers:
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(model._meta.db_table)
+            chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            if chain:
+                converters.append((index, chain, column))
+        _readers[key] = (", ".join(quote(f.column) for f in fields), converters)
+    return _readers[key]
+
+
 def execute(sql: str, params=()) -> tuple[int, tuple | None]:
     """Run one statement: (rows changed, first row returned or None)."""
     with connection.cursor() as cursor:
@@ -40,3 +79,7 @@ def execute(sql: str, params=()) -> tuple[int, tuple | None]:
 
 def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)

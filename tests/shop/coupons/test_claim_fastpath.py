@@ -157,7 +157,7 @@ def test_a_race_with_hints_keeps_both_limits(run_concurrently, make_user, make_c
     """Hints and the SQLite queue only save work: with the queue off, the database alone keeps
     the quantity and the per-shopper limit while hints are being written (SQLite and PostgreSQL)."""
     if not queue:
-        monkeypatch.setattr(services, "_claim_queue", lambda coupon_id: nullcontext())
+        monkeypatch.setattr(services.writer, "queue", lambda name: nullcontext())
     coupon = make_coupon(quantity=8, per_user_limit=2)
     shoppers = [make_user(f"hint-racer-{i}") for i in range(6)]
 
