@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from shop.catalog import fragments
-from shop.catalog.models import PricePolicy
+from shop.catalog.models import PricePolicy, Product
+from shop.core import sql
 from shop.core.money import ZERO
 
 from .models import Cart, CartLine
@@ -29,31 +28,28 @@ def parse_ids(raw: Iterable) -> set[int]:
 
 
 def lines_for(cart: Cart | None) -> list[CartLine]:
-    """The cart's lines, oldest first, with product, policy and the product's available policies
-    (``line.product.options``, for the policy picker) loaded: three queries whatever the size."""
+    """The cart's lines, oldest first, with product, policy and the product's active policies
+    (``line.product.options``, for the policy picker) loaded: three written-out SELECTs
+    (``shop.core.sql``) whatever the size — the cart page is on every shopper's way to paying."""
     if cart is None:
         return []
-    return list(
-        CartLine.objects.filter(cart=cart)
-        .select_related("product", "policy")
-        .prefetch_related(Prefetch("product__policies", queryset=PricePolicy.objects.active(), to_attr="options"))
-    )
-
-
-def line_for(cart: Cart | None, line_id) -> CartLine | None:
-    """One line of ``cart`` (with the same data as ``lines_for``) or None."""
-    if cart is None:
-        return None
-    try:
-        line_id = int(line_id)
-    except (TypeError, ValueError):
-        return None
-    return (
-        CartLine.objects.filter(cart=cart, pk=line_id)
-        .select_related("product", "policy")
-        .prefetch_related(Prefetch("product__policies", queryset=PricePolicy.objects.active(), to_attr="options"))
-        .first()
-    )
+    lines = sql.select(CartLine, "cart_id = %s", [cart.pk], order_by="added_at, id")
+    if not lines:
+        return []
+    product_ids = sorted({line.product_id for line in lines})
+    marks = ", ".join(["%s"] * len(product_ids))
+    products = {p.pk: p for p in sql.select(Product, f"id IN ({marks})", product_ids)}
+    policies = sql.select(PricePolicy, f"product_id IN ({marks})", product_ids, order_by="position, price, id")
+    by_id = {policy.pk: policy for policy in policies}
+    stray = sorted({line.policy_id for line in lines} - by_id.keys())  # another product's (never via the UI)
+    if stray:
+        by_id.update({p.pk: p for p in sql.select(PricePolicy, f"id IN ({', '.join(['%s'] * len(stray))})", stray)})
+    for product in products.values():
+        product.options = [p for p in policies if p.product_id == product.pk and p.is_active]
+    for line in lines:
+        CartLine.product.field.set_cached_value(line, products[line.product_id])
+        CartLine.policy.field.set_cached_value(line, by_id[line.policy_id])
+    return lines
 
 
 def checkout_lines(user, line_ids: Iterable) -> list[CartLine]:
@@ -77,7 +73,7 @@ def cart_key(request, lines: Iterable[CartLine]) -> str | None:
     if secret is None:
         return None
     shown = [(line.pk, line.policy_id, line.product_id, line.product.updated_at, line.product.status,
-              [(p.pk, p.label, p.price, p.is_active) for p in line.product.policies.all()]) for line in lines]
+              [(p.pk, p.label, p.price) for p in line.product.options]) for line in lines]
     return fragments.key("cart-page", secret, shown)
 
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shop.catalog.models import PricePolicy, Product, ProductStatus
-from shop.core import clock
+from shop.core import clock, sql
 from shop.core.errors import DomainError
 
 from .models import Cart, CartLine
@@ -37,13 +37,13 @@ def cart_for(request, create: bool = False) -> Cart | None:
     is none yet, unless ``create`` (which also starts the session of an anonymous visitor)."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        cart = Cart.objects.filter(user=user).first()
+        cart = next(iter(sql.select(Cart, "user_id = %s", [user.pk])), None)  # on every cart page: written out
         if cart is None and create:
             cart, _created = Cart.objects.get_or_create(user=user)
         return cart
     session = request.session
     cart_id = session.get(SESSION_CART)
-    cart = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    cart = next(iter(sql.select(Cart, "id = %s AND user_id IS NULL", [cart_id])), None) if cart_id else None
     if cart is None and create:
         if session.session_key is None:
             session.save()

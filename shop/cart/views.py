@@ -11,19 +11,11 @@ from shop.core.errors import DomainError
 
 from . import services
 from .models import CartLine
-from .selectors import cart_key
-
-
-def _lines(cart):
-    if cart is None:
-        return []
-    return list(
-        cart.lines.select_related("product", "policy").prefetch_related("product__policies")
-    )
+from .selectors import cart_key, lines_for
 
 
 def _context(request, cart):
-    lines = _lines(cart)
+    lines = lines_for(cart)
     available = [line for line in lines if line.available]
     return {"lines": lines, "total": sum((line.policy.price for line in available), Decimal("0.00")),
             "available_count": len(available), "cart_count": len(lines), "content_key": cart_key(request, lines)}

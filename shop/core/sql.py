@@ -30,12 +30,15 @@ def insert(instance: models.Model) -> models.Model:
     return instance
 
 
-def select(model: type[models.Model], where: str, params=(), *, order_by: str = "") -> list[models.Model]:
+def select(model: type[models.Model], where: str, params=(), *, order_by: str = "", limit: int | None = None,
+           offset: int = 0) -> list[models.Model]:
     """``SELECT <every column> FROM <model's table> WHERE <where>`` as model instances, each value
     converted by its field and the backend exactly as a queryset would (``where`` and
     ``order_by`` are SQL written by the caller, with ``%s`` placeholders for ``params``)."""
     columns, converters = _reader(model)
     query = f"SELECT {columns} FROM {table(model)} WHERE {where}" + (f" ORDER BY {order_by}" if order_by else "")
+    if limit is not None:
+        query += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
