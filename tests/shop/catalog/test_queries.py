@@ -18,8 +18,9 @@ from shop.coupons.services import claim
 # (cold, warm): session, user, the cart badge (the cart page counts its own lines), then the
 # page's own reads — which the course list and course page keep in memory while the catalogue
 # is unchanged (with the database cache, one more query reads the catalogue's version); the cart
-# page reads cart, lines, their courses and the courses' price options (written-out SELECTs)
-PAGE_QUERIES = {"list": (5, 3), "detail": (5, 3), "cart": (6, 6), "coupons": (6, 6)}
+# page reads cart, lines, their courses and the courses' price options, the coupon centre its
+# count, the page's coupons, their courses and the shopper's holdings (written-out SELECTs)
+PAGE_QUERIES = {"list": (5, 3), "detail": (5, 3), "cart": (6, 6), "coupons": (7, 7)}
 
 
 @pytest.fixture
