@@ -4,7 +4,8 @@ Write transactions are kept short (no hashing, rendering, e-mail or gateway call
 see "SQLite under a rush" in docs/architecture.md), so a request normally gets its lock well
 within SQLite's busy timeout or PostgreSQL's lock timeout. When one still runs out — SQLite's
 "database is locked", PostgreSQL's lock_not_available / serialization_failure /
-deadlock_detected / query_canceled — nothing is wrong with the request: the shopper should
+deadlock_detected / query_canceled, or no free connection slot (too_many_connections) — nothing
+is wrong with the request: the shopper should
 simply try again in a moment. ``DatabaseBusyMiddleware`` answers that with a short friendly page
 (a one-line plain-text body for htmx requests, which the page shows as a toast), a
 ``Retry-After`` header, and one warning in the log.
@@ -46,7 +47,11 @@ PG_BUSY_STATES = {
     "40001": "serialization_failure",
     "40P01": "deadlock_detected",
     "57014": "query_canceled",  # statement_timeout
+    "53300": "too_many_connections",  # every connection slot taken (max_connections, a role's limit)
 }
+# A refused connection carries no SQLSTATE in psycopg (the server's FATAL arrives before a
+# session exists): recognised by its message.
+_PG_NO_SLOT_MESSAGES = ("too many connections", "too many clients")
 _MARK = "_bazaar_db_busy"
 
 
@@ -66,6 +71,8 @@ def busy_reason(exc: BaseException | None) -> str | None:
             m in str(exc).lower() for m in _SQLITE_MESSAGES
         ):
             return "sqlite_busy"
+        if type(exc).__name__ == "OperationalError" and any(m in str(exc).lower() for m in _PG_NO_SLOT_MESSAGES):
+            return "too_many_connections"
         exc = exc.__cause__ or exc.__context__
     return None
 

@@ -220,7 +220,8 @@ class _PgError(Exception):
 
 
 @pytest.mark.parametrize("sqlstate, reason", [("55P03", "lock_not_available"), ("40001", "serialization_failure"),
-                                              ("40P01", "deadlock_detected"), ("57014", "query_canceled")])
+                                              ("40P01", "deadlock_detected"), ("57014", "query_canceled"),
+                                              ("53300", "too_many_connections")])
 def test_postgresql_lock_and_serialization_timeouts_count_as_busy(sqlstate, reason):
     wrapped = OperationalError("canceling statement due to lock timeout")
     wrapped.__cause__ = _PgError(sqlstate)
@@ -237,3 +238,25 @@ def test_sqlite_busy_codes_and_other_errors():
     unique = OperationalError("duplicate")
     unique.__cause__ = _PgError("23505")
     assert busy_reason(unique) is None
+
+
+@pytest.mark.postgres
+def test_postgresql_without_a_free_connection_slot_counts_as_busy(db):
+    """"Too many connections" (here a role allowed none) is a 503 to retry, not a 500."""
+    import psycopg
+    from django.db import connection
+
+    where = connection.settings_dict
+    server = {"host": where["HOST"] or "127.0.0.1", "port": where["PORT"] or 5432, "dbname": where["NAME"],
+              "connect_timeout": 5}
+    with psycopg.connect(user=where["USER"], autocommit=True, **server) as admin:
+        admin.execute("DROP ROLE IF EXISTS bazaar_no_slots")
+        admin.execute("CREATE ROLE bazaar_no_slots LOGIN CONNECTION LIMIT 0")
+        try:
+            with pytest.raises(psycopg.OperationalError) as refused:
+                psycopg.connect(user="bazaar_no_slots", **server)
+        finally:
+            admin.execute("DROP ROLE bazaar_no_slots")
+    wrapped = OperationalError(str(refused.value))
+    wrapped.__cause__ = refused.value
+    assert busy_reason(wrapped) == "too_many_connections"
