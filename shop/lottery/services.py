@@ -286,8 +286,11 @@ def _announce(order: PrizeOrder) -> None:
 
 # --- draw ----------------------------------------------------------------------------------------
 def _campaign(campaign_id, kind: str) -> Campaign:
-    campaign = next(iter(Campaign.objects.raw(f"SELECT * FROM {sql.table(Campaign)} WHERE id = %s AND kind = %s",
-                                              [campaign_id, kind])), None)
+    try:
+        campaign_id = int(campaign_id)
+    except (TypeError, ValueError):
+        campaign_id = 0
+    campaign = next(iter(sql.select(Campaign, "id = %s AND kind = %s", [campaign_id, kind])), None)
     if campaign is None:
         raise Refused(_("This campaign does not exist."), code="missing")
     return campaign
@@ -320,8 +323,7 @@ def draw(*, user, campaign_id: int, now: datetime, key: str = "") -> Draw:
 def _draw(*, user, campaign_id: int, now: datetime, key: str) -> Draw:
     campaign = _campaign(campaign_id, CampaignKind.LOTTERY)
     _check(campaign, user, now)
-    prizes = list(Prize.objects.raw(f"SELECT * FROM {sql.table(Prize)} WHERE campaign_id = %s "
-                                    f"ORDER BY position, id", [campaign.pk]))
+    prizes = sql.select(Prize, "campaign_id = %s", [campaign.pk], order_by="position, id")
     _hold_entry_row(campaign.pk, user)
     if key and (done := Draw.objects.filter(user=user, request_key=key).first()):
         raise AlreadyDone(done)
