@@ -6,14 +6,13 @@ machine is shared: the best round is the least disturbed one). Exits non-zero if
 broken (more than the quantity granted, or a shopper holding two)."""
 
 import random
-import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, connections
 from django.db.models import Count
 
+from bench.clients import hammer
 from shop.accounts.models import User
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -23,27 +22,8 @@ from shop.coupons.services import claim
 ATTEMPTS, CLIENTS, QUANTITY, SHOPPERS, ROUNDS = 10_000, 32, 100, 3_000, 3
 
 
-def _hammer(work) -> float:
-    """Run ATTEMPTS calls of ``work(i)`` spread over CLIENTS threads; seconds taken."""
-    per_client = ATTEMPTS // CLIENTS
-    barrier = threading.Barrier(CLIENTS + 1)
-
-    def client(c):
-        barrier.wait()
-        try:
-            for i in range(c * per_client, (c + 1) * per_client):
-                work(i)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started
+def _run(work) -> float:
+    return hammer(work, calls=ATTEMPTS, clients=CLIENTS)
 
 
 def _flash_round(shoppers, now, rng, table):
@@ -55,24 +35,24 @@ def _flash_round(shoppers, now, rng, table):
     picks = [rng.choice(shoppers) for _ in range(ATTEMPTS)]  # some shoppers try more than once
     granted = []
 
-    def attempt(i):
+    def attempt(_client, i):
         try:
             granted.append(claim(user=picks[i], coupon_id=coupon.pk, now=clock.now()))
         except DomainError:
             pass
 
-    seconds = _hammer(attempt)
+    seconds = _run(attempt)
     coupon.refresh_from_db()
     duplicates = (ClaimedCoupon.objects.filter(coupon=coupon).values("user").annotate(n=Count("id"))
                   .filter(n__gt=1).count())
     raw = Coupon.objects.create(name="Raw", kind="flat", value=Decimal("10"), quantity=QUANTITY,
                                 claim_opens_at=now, claim_closes_at=now + timedelta(hours=1), valid_days=7)
 
-    def raw_update(i):
+    def raw_update(_client, i):
         with connections["default"].cursor() as cursor:
             cursor.execute(f"UPDATE {table} SET claimed = claimed + 1 WHERE id = %s AND claimed < quantity", [raw.pk])
 
-    raw_seconds = _hammer(raw_update)
+    raw_seconds = _run(raw_update)
     raw.refresh_from_db()
     if coupon.claimed != QUANTITY or len(granted) != QUANTITY or duplicates or raw.claimed != QUANTITY:
         raise SystemExit(f"flash claim broke a limit: granted={coupon.claimed} rows={len(granted)} "

@@ -4,14 +4,13 @@ each client drawing for its own 50 shoppers (paid with gems), through ``shop.lot
 stock_left > 0``) with the same clients on the same database. Three rounds on fresh campaigns,
 best of each side. Exits non-zero if any prize was over-issued or a charge is missing."""
 
-import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, connections
 from django.db.models import Sum
 
+from bench.clients import hammer
 from shop.accounts.models import User
 from shop.core import clock
 from shop.lottery import services
@@ -23,26 +22,8 @@ DRAWS, CLIENTS, PER_CLIENT_SHOPPERS, ROUNDS = 2_000, 8, 50, 3
 STOCKS = {"Phone": 3, "Headphones": 10, "Sticker": 200, "Thanks": 100_000}  # Thanks: 1 gold
 
 
-def _hammer(work) -> float:
-    per_client = DRAWS // CLIENTS
-    barrier = threading.Barrier(CLIENTS + 1)
-
-    def client(c):
-        barrier.wait()
-        try:
-            for i in range(per_client):
-                work(c, i)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started
+def _run(work) -> float:
+    return hammer(work, calls=DRAWS, clients=CLIENTS)
 
 
 def _round(shoppers, now, table) -> tuple[float, float]:
@@ -58,7 +39,7 @@ def _round(shoppers, now, table) -> tuple[float, float]:
         user = shoppers[c * PER_CLIENT_SHOPPERS + i % PER_CLIENT_SHOPPERS]
         services.draw(user=user, campaign_id=campaign.pk, now=clock.now())
 
-    seconds = _hammer(draw)
+    seconds = _run(draw)
     for prize in Prize.objects.filter(campaign=campaign):
         issued = PrizeOrder.objects.filter(prize=prize).count()
         if issued != prize.stock_used or prize.stock_used + prize.stock_left != STOCKS[prize.title]:
@@ -76,7 +57,7 @@ def _round(shoppers, now, table) -> tuple[float, float]:
             cursor.execute(f"UPDATE {table} SET stock_left = stock_left - 1, stock_used = stock_used + 1 "
                            f"WHERE id = %s AND stock_left > 0", [raw.pk])
 
-    raw_seconds = _hammer(decrement)
+    raw_seconds = _run(decrement)
     raw.refresh_from_db()
     if raw.stock_left != 0:
         raise SystemExit(f"raw loop left {raw.stock_left}")
