@@ -66,34 +66,35 @@ class PoolTable(BackofficeTable):
 
 
 class PrizeOrderTable(BackofficeTable):
-    number = tables.Column(verbose_name=_("Number"), attrs={"td": {"class": "font-monospace"}})
-    created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
+    number = tables.Column(verbose_name=_("Number"), order_by=("created_at", "id"))
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
     campaign = tables.Column(verbose_name=_("Campaign"), accessor="campaign__title", order_by="campaign__title",
                              linkify=("backoffice:campaigns:detail", [tables.A("campaign_id")]))
     prize = tables.Column(verbose_name=_("Prize"), accessor="prize__title", order_by="prize__title")
     status = tables.Column(verbose_name=_("Status"))
     recipient = tables.Column(verbose_name=_("Ship to"), orderable=False, empty_values=())
-    id_card = tables.Column(verbose_name=_("ID-card number"), orderable=False, default="—",
-                            attrs={"td": {"class": "font-monospace small"}})
     shipping = tables.Column(verbose_name=_("Shipment"), accessor="shipped_at", empty_values=())
     actions = tables.Column(verbose_name="", accessor="pk", orderable=False, empty_values=(),
                             attrs={"td": {"class": "text-end text-nowrap"}})
 
     class Meta(BackofficeTable.Meta):
         model = PrizeOrder
-        fields = ["number", "created_at", "user", "campaign", "prize", "status", "recipient", "id_card", "shipping",
-                  "actions"]
+        fields = ["number", "user", "campaign", "prize", "status", "recipient", "shipping", "actions"]
         order_by = ["-created_at"]
 
     def render_status(self, record):
         return render_to_string("backoffice/campaigns/_order_status.html", {"status": record.status})
 
+    def render_number(self, record):
+        return format_html('<span class="font-monospace">{}</span><br><span class="small text-secondary text-nowrap">'
+                           '{}</span>', record.number, _when(record.created_at))
+
     def render_recipient(self, record):
         if not record.recipient:
             return "—"
-        return format_html('{} · {}<br><span class="small text-secondary">{}</span>', record.recipient,
-                           record.phone, record.address)
+        return format_html('{} · {}<br><span class="small text-secondary">{}</span><br>'
+                           '<span class="small text-secondary">{} <span class="font-monospace">{}</span></span>',
+                           record.recipient, record.phone, record.address, _("ID card"), record.id_card)
 
     def render_shipping(self, record):
         if not record.shipped_at:

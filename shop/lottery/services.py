@@ -204,7 +204,8 @@ def chances_left(campaign: Campaign, entry: Entry | None) -> dict:
     }
 
 
-def _wins(user, campaign: Campaign) -> Counter:
+def wins_of(user, campaign: Campaign) -> Counter:
+    """Prize id → how many of it ``user`` has won (or exchanged) in ``campaign``."""
     rows = (PrizeOrder.objects.filter(user=user, campaign=campaign).values("prize_id")
             .annotate(n=Count("id")).values_list("prize_id", "n"))
     return Counter(dict(rows))
@@ -335,7 +336,7 @@ def _draw(*, user, campaign_id: int, now: datetime, key: str) -> Draw:
         wallet.debit(user=user, asset=campaign.draw_asset, amount=cost, kind=EntryKind.EXPENSE,
                      memo=Text(texts.MEMO_DRAW, campaign=campaign.title), ref=f"campaign:{campaign.pk}")
 
-    wins = _wins(user, campaign) if any(p.win_limit for p in prizes) else Counter()
+    wins = wins_of(user, campaign) if any(p.win_limit for p in prizes) else Counter()
 
     def may_win(p: Prize) -> bool:
         return p.stock_left > 0 and (p.win_limit is None or wins[p.pk] < p.win_limit)
@@ -372,7 +373,7 @@ def exchange(*, user, prize_id: int, now: datetime, key: str = "") -> PrizeOrder
     _locked_entry(campaign, user)
     if key and (done := PrizeOrder.objects.filter(user=user, request_key=key).first()):
         raise AlreadyDone(done)
-    if prize.win_limit is not None and _wins(user, campaign)[prize.pk] >= prize.win_limit:
+    if prize.win_limit is not None and wins_of(user, campaign)[prize.pk] >= prize.win_limit:
         raise Refused(_("You have already exchanged as many of these as one shopper may."), code="win_limit")
     sold_out = Refused(_("None left — this item has been exchanged out."), code="sold_out")
     if prize.stock_left <= 0:

@@ -34,8 +34,11 @@ def _panel(request, campaign, now, **extra) -> dict:
     """What the campaign page and its htmx partials show."""
     prizes = list(campaign.prizes.select_related("coupon"))
     odds = services.published_odds(prizes)
+    limited = request.user.is_authenticated and any(p.win_limit for p in prizes)
+    wins = services.wins_of(request.user, campaign) if limited else {}
     for prize in prizes:
         prize.chance = odds.get(prize.pk)
+        prize.limit_reached = prize.win_limit is not None and wins.get(prize.pk, 0) >= prize.win_limit
     entry = selectors.entry_of(campaign, request.user)
     refused = services.refusal(campaign, request.user, now) if request.user.is_authenticated else None
     credits = None

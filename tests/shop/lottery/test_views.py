@@ -177,3 +177,15 @@ def test_campaign_page_queries_do_not_grow_with_prizes(shopper_client, user, mak
     campaign = make_campaign(prizes=[{"grant": "coupon", "coupon": coupon} for _ in range(12)])
     with django_assert_max_num_queries(12):
         assert shopper_client.get(f"/lotteries/{campaign.pk}/").status_code == 200
+
+
+def test_a_prize_the_shopper_may_win_no_more_says_so(shopper_client, user, make_campaign, clock):
+    from shop.lottery import services
+
+    campaign = make_campaign(free_chances=1, prizes=[{"title": "Mug", "win_limit": 1, "stock_left": 12000},
+                                                     {"title": "Pen", "weight": 0}])
+    page = shopper_client.get(f"/lotteries/{campaign.pk}/").content.decode()
+    assert "12,000 left" in page and "Chance 100.00%" in page
+    services.draw(user=user, campaign_id=campaign.pk, now=clock.now())
+    page = shopper_client.get(f"/lotteries/{campaign.pk}/").content.decode()
+    assert "You have won all you may of this prize" in page and "11,999 left" in page
