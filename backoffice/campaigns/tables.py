@@ -80,7 +80,7 @@ class PrizeOrderTable(BackofficeTable):
     class Meta(BackofficeTable.Meta):
         model = PrizeOrder
         fields = ["number", "user", "campaign", "prize", "status", "recipient", "shipping", "actions"]
-        order_by = ["-created_at"]
+        order_by = ["-number"]  # by creation (the number column sorts by created_at)
 
     def render_status(self, record):
         return render_to_string("backoffice/campaigns/_order_status.html", {"status": record.status})

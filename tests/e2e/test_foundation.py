@@ -39,7 +39,7 @@ def test_signup_wallet_and_operator_grant(page, live_server, operator, browser, 
     page.reload()
     expect(page.get_by_test_id("balance")).to_have_text("¥88.80")
     expect(page.get_by_text("Welcome bonus")).to_be_visible()
-    page.get_by_role("link", name="Gems").click()
+    page.get_by_role("link", name="Gems", exact=True).click()
     expect(page).to_have_url(re.compile(r"asset=gem"))
     expect(page.get_by_text("No transactions yet.")).to_be_visible()
 
