@@ -103,9 +103,9 @@ class PrizeForm(forms.ModelForm):
         _bound(self.fields["stock_left"], 0, MAX_STOCK, _("0 to %(most)s.") % {"most": f"{MAX_STOCK:,}"})
         _bound(self.fields["win_limit"], 1, MAX_CHANCES, _("1 to %(most)s; empty: no limit.") % {
             "most": f"{MAX_CHANCES:,}"})
-        _bound(self.fields["price"], "0.01", MAX_COST, _("Exchange items: credits it costs, up to %(most)s.") % {
+        _bound(self.fields["price"], "0.01", MAX_COST, _("Exchange items: what one costs in the campaign's credits, up to %(most)s.") % {
             "most": f"{MAX_COST:,}"})
-        self.fields["amount"].help_text = _("Credits: how much.")
+        self.fields["amount"].help_text = _("Wallet credits: how much the prize gives.")
         self.fields["weight"].widget.attrs["data-odds"] = "weight"
 
     def clean(self):
@@ -176,7 +176,7 @@ class CodeImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"), required=False,
                            help_text=_("UTF-8; the first column of each row is a code; at most 2 MB."))
     text = forms.CharField(label=_("Or paste codes"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
-                           help_text=_("One code a line."), max_length=MAX_IMPORT_BYTES)
+                           help_text=_("One code per line."), max_length=MAX_IMPORT_BYTES)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shop.wallet.models import WALLET_MAX, Asset
 
@@ -34,7 +35,7 @@ class CampaignKind(models.TextChoices):
 class CampaignState(models.TextChoices):
     SCHEDULED = "scheduled", _("Starts soon")
     PAUSED = "paused", _("Not started yet")
-    ONLINE = "online", _("Online")
+    ONLINE = "online", pgettext_lazy("campaign state", "Online")
     ENDED = "ended", _("Ended")
 
 
@@ -185,7 +186,7 @@ class Prize(models.Model):
     is_default = models.BooleanField(_("consolation prize"), default=False,
                                      help_text=_("Given when the prize drawn cannot be granted."))
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True,
-                                help_text=_("Exchange items: credits it costs."))
+                                help_text=_("Exchange items: what one costs, in the campaign's credits."))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

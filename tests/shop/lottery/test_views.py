@@ -188,4 +188,4 @@ def test_a_prize_the_shopper_may_win_no_more_says_so(shopper_client, user, make_
     assert "12,000 left" in page and "Chance 100.00%" in page
     services.draw(user=user, campaign_id=campaign.pk, now=clock.now())
     page = shopper_client.get(f"/lotteries/{campaign.pk}/").content.decode()
-    assert "You have won all you may of this prize" in page and "11,999 left" in page
+    assert "You have reached your win limit for this prize" in page and "11,999 left" in page
