@@ -288,7 +288,7 @@ class Draw(models.Model):
 class PrizeOrderStatus(models.TextChoices):
     FULFILLED = "fulfilled", _("Fulfilled")
     TO_CLAIM = "to_claim", _("To claim")
-    CLAIMED = "claimed", _("Claimed")
+    CLAIMED = "claimed", pgettext_lazy("prize order", "Claimed")  # details sent: 待发货, not a coupon's 已领取
     SHIPPED = "shipped", _("Shipped")
 
 
