@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from shop.catalog import fragments
-from shop.catalog.models import PricePolicy, Product
+from shop.catalog.models import PricePolicy
 from shop.core import sql
 from shop.core.money import ZERO
 
@@ -36,18 +36,14 @@ def lines_for(cart: Cart | None) -> list[CartLine]:
     lines = sql.select(CartLine, "cart_id = %s", [cart.pk], order_by="added_at, id")
     if not lines:
         return []
-    product_ids = sorted({line.product_id for line in lines})
-    marks = ", ".join(["%s"] * len(product_ids))
-    products = {p.pk: p for p in sql.select(Product, f"id IN ({marks})", product_ids)}
-    policies = sql.select(PricePolicy, f"product_id IN ({marks})", product_ids, order_by="position, price, id")
+    products = sql.load_related(lines, "product")
+    policies = sql.select_in(PricePolicy, "product_id", sorted(products), order_by="position, price, id")
     by_id = {policy.pk: policy for policy in policies}
     stray = sorted({line.policy_id for line in lines} - by_id.keys())  # another product's (never via the UI)
-    if stray:
-        by_id.update({p.pk: p for p in sql.select(PricePolicy, f"id IN ({', '.join(['%s'] * len(stray))})", stray)})
+    by_id.update({p.pk: p for p in sql.select_in(PricePolicy, "id", stray)})
     for product in products.values():
         product.options = [p for p in policies if p.product_id == product.pk and p.is_active]
     for line in lines:
-        CartLine.product.field.set_cached_value(line, products[line.product_id])
         CartLine.policy.field.set_cached_value(line, by_id[line.policy_id])
     return lines
 

@@ -53,6 +53,31 @@ def select(model: type[models.Model], where: str, params=(), *, order_by: str = 
     return instances
 
 
+def select_in(model: type[models.Model], column: str, values, *, where: str = "", params=(),
+              order_by: str = "") -> list[models.Model]:
+    """:func:`select` of the rows whose ``column`` is one of ``values`` (and ``where``, if given)."""
+    values = list(values)
+    if not values:
+        return []
+    condition = f"{quote(column)} IN ({', '.join(['%s'] * len(values))})"
+    return select(model, f"{where} AND {condition}" if where else condition, [*params, *values], order_by=order_by)
+
+
+def load_related(instances, name: str) -> dict:
+    """Load the foreign key ``name`` of every instance with one SELECT (as ``select_related``
+    would); returns the related objects by primary key."""
+    if not instances:
+        return {}
+    field = type(instances[0])._meta.get_field(name)
+    ids = sorted({getattr(i, field.attname) for i in instances} - {None})
+    related = {obj.pk: obj for obj in select_in(field.related_model, field.target_field.column, ids)}
+    for instance in instances:
+        key = getattr(instance, field.attname)
+        if key is not None:
+            field.set_cached_value(instance, related[key])
+    return related
+
+
 _readers: dict[tuple[str, type], tuple[str, list]] = {}
 
 

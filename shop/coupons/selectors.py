@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Q
 
 from shop.catalog import fragments
-from shop.catalog.models import Product
 from shop.core import sql
 
 from .models import ClaimedCoupon, ClaimedStatus, Coupon, CouponHolding, CouponScope
@@ -33,13 +31,7 @@ class CentreCoupons:
         where, params = self._where()
         coupons = sql.select(Coupon, where, params, order_by="claim_closes_at DESC, id DESC",
                              limit=page.stop - page.start, offset=page.start)
-        product_ids = sorted({c.product_id for c in coupons if c.product_id})
-        if product_ids:
-            marks = ", ".join(["%s"] * len(product_ids))
-            products = {p.pk: p for p in sql.select(Product, f"id IN ({marks})", product_ids)}
-            for coupon in coupons:
-                if coupon.product_id:
-                    Coupon.product.field.set_cached_value(coupon, products[coupon.product_id])
+        sql.load_related(coupons, "product")
         return coupons
 
 
@@ -63,13 +55,8 @@ def centre_key(request, page, cards) -> str | None:
 def holdings_of(user, coupon_ids) -> dict[int, int]:
     if not user.is_authenticated:
         return {}
-    ids = list(coupon_ids)
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coupon_id, count FROM {sql.table(CouponHolding)} WHERE user_id = %s "
-                       f"AND coupon_id IN ({', '.join(['%s'] * len(ids))})", [user.pk, *ids])
-        return dict(cursor.fetchall())
+    held = sql.select_in(CouponHolding, "coupon_id", coupon_ids, where="user_id = %s", params=[user.pk])
+    return {holding.coupon_id: holding.count for holding in held}
 
 
 TABS = (ClaimedStatus.UNUSED, ClaimedStatus.USED, ClaimedStatus.EXPIRED)

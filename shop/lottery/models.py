@@ -49,9 +49,6 @@ class CampaignQuerySet(models.QuerySet):
         """Online now or starting later (teasers): not ended."""
         return self.filter(ends_at__gt=now)
 
-    def online(self, now: datetime):
-        return self.filter(starts_at__lte=now, ends_at__gt=now, is_paused=False)
-
 
 class Campaign(models.Model):
     title = models.CharField(_("title"), max_length=80)
@@ -210,10 +207,6 @@ class Prize(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def is_virtual(self) -> bool:
-        return self.grant != Grant.PHYSICAL
 
     @property
     def grant_text(self) -> str:

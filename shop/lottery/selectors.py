@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
-from .models import Campaign, CampaignKind, CodePool, CodeVia, Draw, Entry, PrizeOrder, RedeemCode
+from .models import Campaign, CodePool, CodeVia, Draw, Entry, PrizeOrder, RedeemCode
 
 
 def campaigns_for_list(now: datetime) -> dict[str, list[Campaign]]:
@@ -47,7 +47,3 @@ def own_draw(user, draw_id) -> Draw | None:
     except (TypeError, ValueError):
         return None
     return Draw.objects.select_related("prize", "order").filter(pk=draw_id, user=user).first()
-
-
-def is_exchange(campaign: Campaign) -> bool:
-    return campaign.kind == CampaignKind.EXCHANGE

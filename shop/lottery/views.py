@@ -3,12 +3,14 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -70,11 +72,8 @@ def campaign_detail(request, pk):
 
 
 def _login_first(request, campaign):
-    if request.htmx:
-        from django_htmx.http import HttpResponseClientRedirect
-
-        return HttpResponseClientRedirect(f"{reverse('accounts:login')}?next={campaign_url(campaign)}")
-    return redirect(f"{reverse('accounts:login')}?next={campaign_url(campaign)}")
+    to_login = redirect_to_login(campaign_url(campaign))
+    return HttpResponseClientRedirect(to_login.url) if request.htmx else to_login
 
 
 def campaign_url(campaign) -> str:
