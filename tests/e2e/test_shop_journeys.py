@@ -39,6 +39,10 @@ def test_operator_creates_a_course_and_a_shopper_finds_it(page, live_server, ope
     shopper = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
     shopper.goto(f"{live_server.url}/products/")
     shopper.get_by_placeholder("Search courses").fill("rust")
+    shopper.get_by_placeholder("Search courses").press("Enter")
+    # wait for the htmx swap (and its pushState) before following a link: a
+    # pushState landing mid-navigation cancels that navigation
+    expect(shopper.get_by_test_id("result-count")).to_contain_text("matching “rust”")
     expect(shopper.get_by_test_id("product-card")).to_have_count(1)
     shopper.get_by_role("link", name="Rust for Pythonistas").click()
     expect(shopper.get_by_text("1 year")).to_be_visible()
