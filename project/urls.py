@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("shop.courses.urls")),
     path("", include("shop.payments.urls")),
     path("", include("shop.lottery.urls")),
+    path("", include("shop.auctions.urls")),
     path("", include("shop.conversion.urls")),
     path("backoffice/", include("backoffice.urls")),
 ]

@@ -346,3 +346,30 @@ def make_campaign(db):
         return campaign
 
     return make
+
+
+@pytest.fixture
+def make_auction(db):
+    """``make_auction(lots=[{"title":…, "start_price":…, …}], **session_fields)``: a session
+    bidding now (started an hour ago, ends in an hour, preview the day before) and its lots
+    (start price ¥100, increment ¥10 unless told otherwise). Returns the session."""
+    from datetime import timedelta
+
+    from shop.auctions.models import AuctionSession
+    from shop.auctions.services import new_lot
+    from shop.core import clock as clk
+
+    def make(*, lots=({},), **fields):
+        now = clk.now()
+        starts = fields.pop("starts_at", now - timedelta(hours=1))
+        defaults = {"title": "Spring teas", "preview_starts_at": starts - timedelta(days=1),
+                    "preview_ends_at": starts, "starts_at": starts, "ends_at": starts + timedelta(hours=2),
+                    "status": "bidding"}
+        defaults.update(fields)
+        session = AuctionSession.objects.create(**defaults)
+        for position, spec in enumerate(lots):
+            new_lot(session, **{"title": f"Lot {position + 1}", "start_price": Decimal("100"),
+                                "increment": Decimal("10"), "status": "bidding", **spec})
+        return session
+
+    return make

@@ -7,14 +7,14 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.money import format_credits
-from shop.wallet.models import WALLET_MAX, Asset
+from shop.wallet.models import SPENDABLE, WALLET_MAX
 
 
 class AdjustForm(forms.Form):
     GRANT, DEDUCT = "grant", "deduct"
 
     direction = forms.ChoiceField(label=_("Action"), choices=[(GRANT, _("Grant")), (DEDUCT, _("Deduct"))])
-    asset = forms.ChoiceField(label=_("Asset"), choices=Asset.choices)
+    asset = forms.ChoiceField(label=_("Asset"), choices=SPENDABLE)
     amount = forms.DecimalField(  # the wallet's limit (not the column's digits) bounds it, with words
         label=_("Amount"), decimal_places=2, min_value=Decimal("0.01"), max_value=WALLET_MAX,
         error_messages={"max_value": lazy(lambda: _("Enter at most %(limit_value)s at a time.")

@@ -34,6 +34,7 @@ SHOP_APPS = [
     "shop.checkout",
     "shop.lottery",
     "shop.conversion",
+    "shop.auctions",
 ]
 
 INSTALLED_APPS = [
@@ -223,6 +224,13 @@ BAZAAR_ORDER_PAYMENT_MINUTES = int(os.environ.get("BAZAAR_ORDER_PAYMENT_MINUTES"
 BAZAAR_BUSY_RETRY_AFTER = int(os.environ.get("BAZAAR_BUSY_RETRY_AFTER", "5"))  # seconds, on a 503 when a lock wait ran out
 # How often the sweeper runs (minutes) and when the cluster counts as stale in /healthz.
 BAZAAR_SWEEP_MINUTES = 1
+# Auctions (SPEC §7): a bid in the last N minutes extends the lot by N minutes, never past the
+# session's end + the hard-end minutes; a won lot is paid within the payment hours; a shopper's
+# plain comments are at least the comment interval apart.
+BAZAAR_AUCTION_SOFT_CLOSE_MINUTES = int(os.environ.get("BAZAAR_AUCTION_SOFT_CLOSE_MINUTES", "2"))
+BAZAAR_AUCTION_HARD_END_MINUTES = int(os.environ.get("BAZAAR_AUCTION_HARD_END_MINUTES", "30"))
+BAZAAR_AUCTION_PAYMENT_HOURS = int(os.environ.get("BAZAAR_AUCTION_PAYMENT_HOURS", "24"))
+BAZAAR_AUCTION_COMMENT_SECONDS = int(os.environ.get("BAZAAR_AUCTION_COMMENT_SECONDS", "5"))
 BAZAAR_CLUSTER_STALE_SECONDS = 180
 
 LOGGING = {

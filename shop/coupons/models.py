@@ -60,6 +60,8 @@ class Coupon(models.Model):
     scope = models.CharField(_("scope"), max_length=10, choices=CouponScope.choices, default=CouponScope.GLOBAL)
     product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="coupons", verbose_name=_("course"))
+    auction_session = models.ForeignKey("auctions.AuctionSession", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="coupons", verbose_name=_("auction session"))
     quantity = models.PositiveIntegerField(_("quantity"))
     claimed = models.PositiveIntegerField(_("claimed"), default=0)
     per_user_limit = models.PositiveIntegerField(_("per-shopper limit"), default=1)
@@ -97,6 +99,11 @@ class Coupon(models.Model):
                 condition=Q(scope=CouponScope.PRODUCT, product__isnull=False) | ~Q(scope=CouponScope.PRODUCT)
                 & Q(product__isnull=True),
                 name="coupon_product_iff_product_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope=CouponScope.SESSION, auction_session__isnull=False) | ~Q(scope=CouponScope.SESSION)
+                & Q(auction_session__isnull=True),
+                name="coupon_session_iff_session_scope",
             ),
             models.CheckConstraint(
                 condition=Q(valid_days__isnull=False, valid_days__gt=0, valid_from__isnull=True, valid_until__isnull=True)
@@ -173,6 +180,8 @@ class Coupon(models.Model):
             return self.product.title
         if self.scope == CouponScope.GLOBAL:
             return _("Any order")
+        if self.scope == CouponScope.SESSION and self.auction_session_id:
+            return self.auction_session.title
         return self.get_scope_display()
 
     def pricing_terms(self, ref: str = "") -> CouponTerms:

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from shop.wallet.models import WALLET_MAX, Asset
+from shop.wallet.models import SPENDABLE, WALLET_MAX, Asset
 
 MAX_COST = Decimal("1000000")  # most a draw or an exchange item may cost, in credits
 MAX_CHANCES = 1000  # free chances, draw limit, win limit
@@ -169,7 +169,7 @@ class Prize(models.Model):
     title = models.CharField(_("title"), max_length=80)
     cover = models.ImageField(_("cover"), upload_to="prizes/", blank=True)
     grant = models.CharField(_("grants"), max_length=10, choices=Grant.choices)
-    asset = models.CharField(_("asset"), max_length=10, choices=Asset.choices, blank=True)
+    asset = models.CharField(_("asset"), max_length=10, choices=SPENDABLE, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, null=True, blank=True)
     coupon = models.ForeignKey("coupons.Coupon", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+", verbose_name=_("coupon"))
@@ -195,7 +195,7 @@ class Prize(models.Model):
                                    & (Q(price__isnull=True) | Q(price__gt=0, price__lte=MAX_COST)),
                                    name="prize_bounded"),
             models.CheckConstraint(
-                condition=Q(grant=Grant.CREDITS, asset__in=Asset.values, amount__gt=0, amount__lte=WALLET_MAX)
+                condition=Q(grant=Grant.CREDITS, asset__in=[value for value, _label in SPENDABLE], amount__gt=0, amount__lte=WALLET_MAX)
                 | Q(grant=Grant.COUPON, coupon__isnull=False)
                 | Q(grant=Grant.CODE, pool__isnull=False)
                 | Q(grant=Grant.PHYSICAL),

@@ -25,7 +25,7 @@ from shop.core.texts import Text
 from shop.core.uploads import instance_files_stored_first
 from shop.notifications.services import notify
 from shop.scheduling.services import job_name, schedule_once, unschedule
-from shop.wallet.models import WALLET_MAX, Asset
+from shop.wallet.models import SPENDABLE, WALLET_MAX
 
 from . import texts
 from .models import (
@@ -94,7 +94,7 @@ def prize_errors(prize: Prize, *, kind: str) -> dict[str | None, str]:
     if not (prize.title or "").strip():
         errors["title"] = _("Enter a title.")
     if prize.grant == Grant.CREDITS:
-        if prize.asset not in Asset.values:
+        if prize.asset not in dict(SPENDABLE):
             errors["asset"] = _("Choose what the credits are: balance, gems or gold.")
         if prize.amount is None or not 0 < prize.amount <= WALLET_MAX:
             errors["amount"] = _("Enter an amount above 0 and at most %(most)s.") % {"most": _n(WALLET_MAX)}

@@ -12,6 +12,12 @@ class Asset(models.TextChoices):
     BALANCE = "balance", _("Balance")
     GEM = "gem", _("Gems")
     GOLD = "gold", _("Gold")
+    # Auction deposits being held: paying one moves money here, refunding moves it back.
+    DEPOSIT = "deposit", _("Held deposits")
+
+
+#: What operators may grant or deduct and prizes may give: held deposits only move with deposits.
+SPENDABLE = [(a.value, a.label) for a in (Asset.BALANCE, Asset.GEM, Asset.GOLD)]
 
 
 class EntryKind(models.TextChoices):
@@ -38,6 +44,7 @@ class Wallet(models.Model):
     balance = _money(_("balance"))
     gem = _money(_("gems"))
     gold = _money(_("gold"))
+    deposit = _money(_("held deposits"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -45,7 +52,9 @@ class Wallet(models.Model):
             models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative"),
             models.CheckConstraint(condition=Q(gem__gte=0), name="wallet_gem_not_negative"),
             models.CheckConstraint(condition=Q(gold__gte=0), name="wallet_gold_not_negative"),
-            models.CheckConstraint(condition=Q(balance__lte=WALLET_MAX, gem__lte=WALLET_MAX, gold__lte=WALLET_MAX),
+            models.CheckConstraint(condition=Q(deposit__gte=0), name="wallet_deposit_not_negative"),
+            models.CheckConstraint(condition=Q(balance__lte=WALLET_MAX, gem__lte=WALLET_MAX, gold__lte=WALLET_MAX,
+                                               deposit__lte=WALLET_MAX),
                                    name="wallet_assets_at_most_max"),
         ]
         verbose_name = _("wallet")
