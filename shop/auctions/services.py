@@ -181,7 +181,7 @@ def pay_deposit(*, user, lot: Lot | None = None, session: AuctionSession | None 
 
 def hold_paid_deposit(order, now: datetime) -> None:
     """Order kind "deposit", paid through the gateway: the money goes into held deposits."""
-    deposit = Deposit.objects.select_for_update().select_related("lot", "session").get(order=order)
+    deposit = Deposit.objects.select_for_update(of=("self",)).select_related("lot", "session").get(order=order)
     if deposit.status != DepositState.PENDING:
         return
     credit(user=order.user, asset=Asset.DEPOSIT, amount=deposit.amount, kind=EntryKind.INCOME,
@@ -251,7 +251,7 @@ def place_bid(*, user, lot_id: int, amount, maximum=None, now: datetime) -> BidR
     if maximum is not None and maximum < amount:
         raise BidRefused(_("Your maximum must be at least your bid."), code="maximum")
     with transaction.atomic():
-        lot = Lot.objects.select_for_update().select_related("session").filter(pk=lot_id).first()
+        lot = Lot.objects.select_for_update(of=("self",)).select_related("session").filter(pk=lot_id).first()
         if lot is None:
             raise Lot.DoesNotExist
         _refuse_unless_bidding(lot, now)

@@ -62,7 +62,7 @@ def _winner_deposit(lot: Lot, user_id: int) -> Deposit | None:
 def settle_lot(lot_id: int, *, now: datetime) -> bool:
     """Settle one lot whose end has passed. Idempotent; True if this call settled it."""
     with transaction.atomic():
-        lot = (Lot.objects.select_for_update().select_related("session", "leader")
+        lot = (Lot.objects.select_for_update(of=("self",)).select_related("session", "leader")
                .filter(pk=lot_id, ends_at__lte=now).exclude(status__in=SETTLED_STATES).first())
         if lot is None:
             return False
