@@ -35,4 +35,6 @@ class AuctionsConfig(AppConfig):
             release=settlement.lot_unpaid,
             shopper_can_cancel=False,
             refundable=False,
+            settle_url=lambda order: f"/me/auctions/orders/{order.number}/pay/",
+            needs_shipping=True,
         ))

@@ -202,7 +202,11 @@ def prepare_payment(order_id: int, *, user, address, coupon=None, balance: Decim
             raise DomainError(_("Choose the address we ship the lot to."), code="address")
         shipping = {"name": address.name, "phone": address.phone, "address": address.address}
         if order.global_coupon_id or order.balance_used:
-            raise DomainError(_("A coupon or balance is already counted on this order."), code="settled")
+            if coupon is not None or balance:
+                raise DomainError(_("A coupon or balance is already counted on this order."), code="settled")
+            Order.objects.filter(pk=order.pk).update(shipping=shipping)  # a new address only
+            order.shipping = shipping
+            return order
         lot = _lot_of(order)
         due, discount = order.payable, ZERO
         if coupon is not None:

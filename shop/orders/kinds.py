@@ -42,6 +42,11 @@ class OrderKind:
     #: may the shopper cancel a pending order / ask for a refund of a paid one?
     shopper_can_cancel: bool = True
     refundable: bool = True
+    #: ``settle_url(order)``: the kind's page where the shopper completes a pending order before
+    #: paying (address, coupon, balance), linked from the order page; None: nothing to complete
+    settle_url: Callable | None = None
+    #: a shipping address is required before the order can be paid
+    needs_shipping: bool = False
 
 
 _KINDS: dict[str, OrderKind] = {}

@@ -129,6 +129,24 @@ class Order(models.Model):
     def kind_label(self) -> str:
         return get_kind(self.kind).label
 
+    @property
+    def settle_url(self) -> str | None:
+        """Where the shopper completes this order before paying (see ``OrderKind.settle_url``)."""
+        settle = get_kind(self.kind).settle_url
+        return settle(self) if settle is not None else None
+
+    @property
+    def kind_refundable(self) -> bool:
+        return get_kind(self.kind).refundable
+
+    @property
+    def kind_can_cancel(self) -> bool:
+        return get_kind(self.kind).shopper_can_cancel
+
+    @property
+    def needs_shipping(self) -> bool:
+        return get_kind(self.kind).needs_shipping and not self.shipping
+
 
 class OrderLine(models.Model):
     """One thing bought. Course lines have a product and policy; other kinds describe their item

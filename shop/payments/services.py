@@ -39,6 +39,8 @@ def start_payment(order: Order, *, gateway_name: str | None, return_url: str, no
         if order.status == OrderStatus.PENDING and order.payable > 0:
             raise order_services.OrderTimedOut()
         raise DomainError(_("This order does not need paying."), code="not_payable")
+    if order.needs_shipping:
+        raise DomainError(_("Choose where we ship it before you pay."), code="shipping")
     gateway = get_gateway(gateway_name)
     return gateway.start(
         PaymentRequest(

@@ -223,3 +223,57 @@ def test_session_states_follow_the_clock(make_auction, clock):
     sync_session(session.pk)
     session.refresh_from_db()
     assert session.status == "bidding" and session.lots.get().status == "bidding"
+
+
+def test_a_won_lot_needs_an_address_before_the_gateway(make_auction, user, clock, client):
+    from shop.accounts.models import Address
+    from shop.payments import services as payment_services
+
+    lot = make_auction().lots.get()
+    services.place_bid(user=user, lot_id=lot.pk, amount="300", now=clock.now())
+    _end(lot, clock)
+    settlement.settle_lot(lot.pk, now=clock.now())
+    order = LotResult.objects.get(lot=lot).order
+    assert order.shipping is None and order.needs_shipping
+    with pytest.raises(DomainError, match="ship"):
+        payment_services.start_payment(order, gateway_name=None, return_url="/", notify_url="/", now=clock.now())
+    client.force_login(user)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert f"/me/auctions/orders/{order.number}/pay/" in page and "Cancel order" not in page
+    assert f"/orders/{order.number}/pay/" not in page.replace("/me/auctions/orders/", "")
+    address = Address.objects.create(user=user, name="U", phone="13800000003", address="4 Tea Road")
+    order = settlement.prepare_payment(order.pk, user=user, address=address, now=clock.now())
+    assert not order.needs_shipping
+    assert payment_services.start_payment(order, gateway_name=None, return_url="/", notify_url="/", now=clock.now())
+
+
+def test_the_winners_default_address_is_used_at_settlement(make_auction, user, clock):
+    from shop.accounts.models import Address
+
+    Address.objects.create(user=user, name="U", phone="13800000003", address="5 Tea Road", is_default=True)
+    lot = make_auction().lots.get()
+    services.place_bid(user=user, lot_id=lot.pk, amount="300", now=clock.now())
+    _end(lot, clock)
+    settlement.settle_lot(lot.pk, now=clock.now())
+    order = LotResult.objects.get(lot=lot).order
+    assert order.shipping["address"] == "5 Tea Road" and not order.needs_shipping
+
+
+def test_after_using_balance_only_the_address_can_change(make_auction, user, fund, clock):
+    from shop.accounts.models import Address
+
+    fund(user, balance=100)
+    lot = make_auction().lots.get()
+    services.place_bid(user=user, lot_id=lot.pk, amount="300", now=clock.now())
+    _end(lot, clock)
+    settlement.settle_lot(lot.pk, now=clock.now())
+    order = LotResult.objects.get(lot=lot).order
+    home = Address.objects.create(user=user, name="U", phone="13800000003", address="Home")
+    work = Address.objects.create(user=user, name="U", phone="13800000003", address="Work")
+    settlement.prepare_payment(order.pk, user=user, address=home, balance=D("100"), now=clock.now())
+    with pytest.raises(DomainError, match="already counted"):
+        settlement.prepare_payment(order.pk, user=user, address=home, balance=D("1"), now=clock.now())
+    order = settlement.prepare_payment(order.pk, user=user, address=work, now=clock.now())
+    order.refresh_from_db()
+    assert (order.shipping["address"], order.balance_used, order.payable) == ("Work", D("100"), D("200"))
+    assert wallet(user).balance == 0
