@@ -302,3 +302,49 @@ def test_a_job_delivered_twice_changes_nothing(qclusters, make_user, fund, make_
     assert get.result == "hello"
     wait_for_tasks([enqueue("django.core.cache.cache.set", "scaleout:from-cluster", "hi", 60)], qclusters)
     assert cache.get("scaleout:from-cluster") == "hi"
+
+
+SETTLE_LOT = "shop.auctions.tasks.settle_lot"
+
+
+def test_lot_settlement_delivered_twice_and_raced_by_the_sweeper_settles_once(qclusters, make_user, fund,
+                                                                             make_auction):
+    from shop.auctions import services as auction_services
+    from shop.auctions.models import Deposit, Lot, LotResult
+
+    session = make_auction(deposit=Decimal("50"), lots=[{}, {}, {}, {}])
+    lots = list(session.lots.order_by("position"))
+    bidders = make_shoppers(make_user, fund, 3, "bidder")
+    now = timezone.now()
+    for bidder in bidders:
+        auction_services.pay_deposit(user=bidder, session=session, online=False, now=now)
+    for lot, bidder in zip(lots[:3], bidders, strict=True):
+        auction_services.place_bid(user=bidder, lot_id=lot.pk, amount="100", now=now)
+    auction_services.place_bid(user=bidders[1], lot_id=lots[0].pk, amount="110", now=now)
+    ended = timezone.now() - timedelta(seconds=1)
+    type(session).objects.filter(pk=session.pk).update(ends_at=ended)
+    Lot.objects.filter(session=session).update(ends_at=ended)
+
+    # Each lot's job twice as two tasks and twice as one package, plus two sweeps, at once.
+    ids = [enqueue(SETTLE_LOT, lot.pk) for lot in lots for _ in range(2)]
+    ids += [enqueue(SETTLE_LOT, lot.pk, twice=True, task_name=f"twice-lot-{lot.pk}") for lot in lots]
+    ids += [enqueue(SWEEP), enqueue(SWEEP)]
+    wait_for_tasks(ids, qclusters)
+    wait_for(lambda: all(sum(c.processed(f"twice-lot-{lot.pk}") for c in qclusters) == 2 for lot in lots),
+             what="second deliveries", clusters=qclusters, timeout=TASKS_TIMEOUT)
+    time.sleep(1)
+
+    assert_no_failed_tasks()
+    assert LotResult.objects.filter(lot__session=session).count() == 4
+    assert Order.objects.filter(kind="auction").count() == 3  # lot 1 → bidder 1, lot 2 → bidder 1, lot 3 → bidder 2
+    assert sorted(Lot.objects.filter(session=session).values_list("status", flat=True)) == [
+        "passed", "sold", "sold", "sold"]
+    # bidder 0 won nothing: refunded once; the winners' deposits count towards their orders
+    assert Deposit.objects.get(user=bidders[0]).status == "refunded"
+    assert LedgerEntry.objects.filter(wallet__user=bidders[0], kind=EntryKind.REFUND, asset="balance").count() == 1
+    for bidder in bidders:
+        wallet = Wallet.objects.get(user=bidder)
+        for asset in ("balance", "deposit"):
+            ledger = LedgerEntry.objects.filter(wallet=wallet, asset=asset).aggregate(total=Sum("amount"))["total"]
+            assert ledger == getattr(wallet, asset)
+    assert_both_clusters_worked(qclusters)
