@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from shop.core import writer
 from shop.core.errors import DomainError
 from shop.core.money import format_money, to_money
 from shop.core.texts import Text
@@ -250,6 +251,11 @@ def place_bid(*, user, lot_id: int, amount, maximum=None, now: datetime) -> BidR
     maximum = parse_amount(maximum, field="maximum") if maximum not in (None, "") else None
     if maximum is not None and maximum < amount:
         raise BidRefused(_("Your maximum must be at least your bid."), code="maximum")
+    with writer.queue(f"lot:{lot_id}"):  # SQLite: this process's bids on the lot take turns
+        return _place_bid(user, lot_id, amount, maximum, now)
+
+
+def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now: datetime) -> BidResult:
     with transaction.atomic():
         lot = Lot.objects.select_for_update(of=("self",)).select_related("session").filter(pk=lot_id).first()
         if lot is None:
