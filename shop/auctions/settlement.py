@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from shop.core.errors import DomainError
@@ -145,7 +145,15 @@ def apply_due(now: datetime, *, limit: int = 200) -> int:
     for session_id in AuctionSession.objects.alive().filter(ends_at__lte=now, closed_at__isnull=True).values_list(
             "pk", flat=True)[:limit]:
         done += close_session(session_id, now=now)
-    return done
+    return done + refund_stray_deposits(now=now, limit=limit)
+
+
+def refund_stray_deposits(*, now: datetime, limit: int = 200) -> int:
+    """Deposits held after their chance to count has passed — an online payment that arrived
+    after its lot settled or its session closed — go back (idempotent, like every refund)."""
+    stray = Deposit.objects.filter(status=DepositState.HELD, applied_to__isnull=True).filter(
+        Q(lot__isnull=False, lot__status__in=SETTLED_STATES) | Q(lot__isnull=True, session__closed_at__isnull=False))
+    return sum(refund_deposit(pk, now=now) for pk in stray.values_list("pk", flat=True)[:limit])
 
 
 # --- the auction order kind ----------------------------------------------------------------------

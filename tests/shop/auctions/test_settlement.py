@@ -277,3 +277,19 @@ def test_after_using_balance_only_the_address_can_change(make_auction, user, fun
     order.refresh_from_db()
     assert (order.shipping["address"], order.balance_used, order.payable) == ("Work", D("100"), D("200"))
     assert wallet(user).balance == 0
+
+
+def test_an_online_deposit_paid_after_its_lot_settled_goes_back(make_auction, user, clock):
+    lot = make_auction(lots=[{"deposit": D("80")}]).lots.get()
+    deposit = services.pay_deposit(user=user, lot=lot, online=True, now=clock.now())
+    _end(lot, clock)
+    settlement.settle_lot(lot.pk, now=clock.now())
+    order_services.mark_paid(deposit.order.pk, method="sandbox", now=clock.now())  # paid before its deadline
+    deposit.refresh_from_db()
+    assert deposit.status == "held"
+    from shop.auctions.tasks import apply_due
+
+    apply_due(clock.now())
+    deposit.refresh_from_db()
+    assert deposit.status == "refunded" and wallet(user).balance == D("80") and wallet(user).deposit == 0
+    assert_ledgers_match(user)
