@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_q.models import Failure, Schedule
 
+from shop.auctions.models import AuctionSession
 from shop.core import clock
 from shop.core.money import ZERO
 from shop.coupons.models import ClaimedCoupon
@@ -62,4 +63,7 @@ def dashboard(request):
         "prizes_to_ship": PrizeOrder.objects.filter(status=PrizeOrderStatus.CLAIMED).count(),
         "refunds_failing": list(GatewayRefund.objects.failing().select_related("order")[:10]),
     }
+    live = AuctionSession.objects.alive().filter(starts_at__lte=now, ends_at__gt=now).order_by("ends_at", "id")
+    context["live_auctions"] = live.count()
+    context["live_sessions"] = list(live[:3])
     return render(request, "backoffice/dashboard.html", context)
