@@ -117,7 +117,6 @@ class BidTable(BackofficeTable):
         model = Bid
         fields = ["placed_at", "user", "amount", "is_auto"]
         order_by = ["-placed_at"]
-        empty_text = _("No bids yet.")
 
     def render_placed_at(self, record):
         return f"{timezone.localtime(record.placed_at):%Y-%m-%d %H:%M:%S}"

@@ -51,6 +51,7 @@ COLOUR_FIELDS = ["name", "css", "asset", "price", "is_active"]
 COLOUR_ASSETS = ("gem", "gold")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+CENT = Decimal("0.01")
 WORD_MAX = BannedWord._meta.get_field("word").max_length
 MAX_WORD_LINES = 1000
 
@@ -77,9 +78,14 @@ def _amount_error(value, *, required: bool, what: str) -> str | None:
         return _("Enter %(what)s greater than zero.") % {"what": what}
     if value > MAX_PRICE:
         return _("Enter %(what)s of at most %(most)s.") % {"what": what, "most": format_money(MAX_PRICE)}
-    if value != value.quantize(Decimal("0.01")):
+    if value != value.quantize(CENT):
         return _("Enter %(what)s in whole cents.") % {"what": what}
     return None
+
+
+def _cents(value):
+    """An amount as stored (two places), so records and audit rows read ``250.00``."""
+    return value.quantize(CENT) if isinstance(value, Decimal) else value
 
 
 def session_errors(data: Mapping[str, Any]) -> dict[str | None, str]:
@@ -183,7 +189,7 @@ def _session_save(*, actor, data: Mapping[str, Any], now: datetime, session_id: 
     session.title = data["title"].strip()
     session.description = (data.get("description") or "").strip()
     for name in LOCKED_ONCE_STARTED:
-        setattr(session, name, data.get(name))
+        setattr(session, name, _cents(data.get(name)))
     _set_cover(session, data.get("cover"))
     if times_moved:
         session.status = session.state_at(now)
@@ -268,7 +274,7 @@ def _lot_save(*, actor, session_id: int, data: Mapping[str, Any], now: datetime,
     if errors:
         raise Invalid(errors)
     session = _open_session(session_id, now)  # held: the session's times cannot move meanwhile
-    fields = {name: data.get(name) for name in LOT_FIELDS if name != "cover"}
+    fields = {name: _cents(data.get(name)) for name in LOT_FIELDS if name != "cover"}
     fields["title"] = fields["title"].strip()
     fields["description"] = (fields["description"] or "").strip()
     if lot_id is None:
@@ -327,7 +333,7 @@ def colour_save(*, actor, data: Mapping[str, Any], colour_id: int | None = None)
     else:
         colour, before = CommentColour(), None
     colour.name, colour.css = data["name"].strip(), data["css"].lower()
-    colour.asset, colour.price, colour.is_active = data["asset"], data["price"], bool(data.get("is_active"))
+    colour.asset, colour.price, colour.is_active = data["asset"], _cents(data["price"]), bool(data.get("is_active"))
     colour.save()
     audit.record(actor=actor, action="comment_colour.update" if before else "comment_colour.create", target=colour,
                  before=before, after=audit.snapshot(colour, COLOUR_FIELDS))
@@ -351,7 +357,7 @@ def parse_words(text: str) -> tuple[list[str], list[str], int, list[str]]:
     found regardless of case (the filter ignores case)."""
     lines = (text or "").replace("\x00", "").splitlines()
     if len(lines) > MAX_WORD_LINES:
-        raise DomainError(_("Add at most %(most)s words at a time.") % {"most": MAX_WORD_LINES}, code="too_many")
+        raise Invalid({"words": _("Add at most %(most)s words at a time.") % {"most": MAX_WORD_LINES}})
     words, seen, duplicates, blanks, too_long = [], set(), [], 0, []
     for line in lines:
         word = _SPACES.sub(" ", line).strip()
