@@ -16,7 +16,8 @@ class CouponFilter(django_filters.FilterSet):
         fields = ["q", "status", "scope"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(product__title__icontains=value))
+        return queryset.filter(Q(name__icontains=value) | Q(product__title__icontains=value)
+                               | Q(auction_session__title__icontains=value))
 
     def by_status(self, queryset, name, value):
         """By the clock, not the stored column (which may lag behind its jobs)."""

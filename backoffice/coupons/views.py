@@ -25,7 +25,7 @@ class CouponListView(StaffRequiredMixin, BackofficeListView):
     template_name = "backoffice/coupons/list.html"
 
     def get_queryset(self):
-        return Coupon.objects.alive().select_related("product").annotate(
+        return Coupon.objects.alive().select_related("product", "auction_session").annotate(
             remaining_count=F("quantity") - F("claimed"))
 
     def get_table_kwargs(self):
@@ -66,7 +66,7 @@ def coupon_delete(request, pk):
 
 @staff_area(PERMISSION)
 def coupon_detail(request, pk):
-    coupon = get_object_or_404(Coupon.objects.select_related("product"), pk=pk)
+    coupon = get_object_or_404(Coupon.objects.select_related("product", "auction_session"), pk=pk)
     now = clock.now()
     table = ClaimedTable(coupon.claims.select_related("user"), now=now)
     RequestConfig(request, paginate={"per_page": 25}).configure(table)

@@ -6,14 +6,18 @@ coupon built in code (demo data, a shell) obeys the same rules; the table's Chec
 are the last line.
 
 Keys: ``kind``, ``value``, ``off_percent``, ``min_spend``, ``scope``, ``product``,
-``quantity``, ``per_user_limit``, ``claim_opens_at``, ``claim_closes_at``, ``validity``
-(``"fixed"`` or ``"days"``), ``valid_from``, ``valid_until``, ``valid_days``.
+``auction_session``, ``session_ends_at`` (the end of that session, when known), ``quantity``,
+``per_user_limit``, ``claim_opens_at``, ``claim_closes_at``, ``validity`` (``"fixed"`` or
+``"days"``), ``valid_from``, ``valid_until``, ``valid_days``.
+
+Session-scoped coupons (SPEC §4) are valid from their creation until :data:`SESSION_GRACE` after
+their auction session ends: fixed dates, set by :func:`session_validity`, never typed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +36,14 @@ MAX_VALID_DAYS = 3650
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 GLOBAL, PRODUCT, SESSION = "global", "product", "session"
 FIXED, DAYS = "fixed", "days"
+#: Session coupons expire this long after their auction session ends.
+SESSION_GRACE = timedelta(hours=24)
+
+
+def session_validity(*, created_at: datetime, session_ends_at: datetime) -> tuple[datetime, datetime]:
+    """``(valid_from, valid_until)`` of a coupon of an auction session: from its creation until
+    24 hours after the session ends."""
+    return created_at, session_ends_at + SESSION_GRACE
 
 
 def normalized(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,6 +58,8 @@ def normalized(data: Mapping[str, Any]) -> dict[str, Any]:
         data["value"] = Decimal("0.00")
     if data.get("scope") != PRODUCT:
         data["product"] = None
+    if data.get("scope") != SESSION:
+        data["auction_session"] = None
     if data.get("validity") == DAYS:
         data["valid_from"] = data["valid_until"] = None
     elif data.get("validity") == FIXED:
@@ -77,8 +91,10 @@ def definition_errors(data: Mapping[str, Any]) -> dict[str, str]:
     scope = data.get("scope")
     if scope == PRODUCT and not data.get("product"):
         errors["product"] = _("Choose the course this coupon is for.")
-    elif scope == SESSION:
-        errors["scope"] = _("Auction sessions are not available yet.")
+    elif scope == SESSION and not data.get("auction_session"):
+        errors["auction_session"] = _("Choose the auction session this coupon is for.")
+    if scope != SESSION and data.get("auction_session"):
+        errors["auction_session"] = _("Only a coupon for an auction session names a session.")
 
     for name, most in (("quantity", MAX_QUANTITY), ("per_user_limit", MAX_PER_USER)):
         if data.get(name) is not None and not 1 <= data[name] <= most:
@@ -105,7 +121,28 @@ def definition_errors(data: Mapping[str, Any]) -> dict[str, str]:
             errors["valid_until"] = _("Enter when the coupon stops being valid.")
         if start and end and end <= start:
             errors["valid_until"] = _("The end of validity must be after its start.")
+    if scope == SESSION:
+        _session_validity_errors(data, errors)
     return errors
+
+
+def _session_validity_errors(data: Mapping[str, Any], errors: dict[str, str]) -> None:
+    """A session coupon's validity is fixed by its session (the form sets it): fixed dates,
+    ending 24 hours after the session ends, and its claim closes before that."""
+    if data.get("validity") == DAYS:
+        errors.setdefault("validity", _("A session coupon is valid until 24 hours after its session ends: it "
+                                        "cannot count days from claiming."))
+        return
+    ends = data.get("session_ends_at")
+    if ends is None:
+        return
+    until = ends + SESSION_GRACE
+    if data.get("valid_until") and data["valid_until"] != until:
+        errors.setdefault("valid_until", _("A session coupon is valid until 24 hours after its session ends."))
+    closes = data.get("claim_closes_at")
+    if closes and closes > until and "claim_closes_at" not in errors:
+        errors["claim_closes_at"] = _("Claiming must close before the coupons expire, 24 hours after the session "
+                                      "ends.")
 
 
 def validity_of(coupon) -> str:
@@ -118,5 +155,8 @@ def coupon_data(coupon) -> dict[str, Any]:
              "claim_closes_at", "valid_from", "valid_until", "valid_days"]
     data = {name: getattr(coupon, name) for name in names}
     data["product"] = coupon.product_id
+    data["auction_session"] = coupon.auction_session_id
+    if coupon.auction_session_id:
+        data["session_ends_at"] = coupon.auction_session.ends_at
     data["validity"] = validity_of(coupon)
     return data

@@ -1,5 +1,6 @@
 """Backoffice coupons: table with filters, add, edit (only before claiming), soft delete,
-detail with the claimed coupons; every write audited; area permission checked in the view."""
+detail with the claimed coupons; every write audited; area permission checked in the view;
+coupons of an auction session, valid until 24 hours after it ends."""
 
 from datetime import timedelta
 
@@ -11,7 +12,9 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from shop.core.models import AuditLog
+from shop.coupons import rules
 from shop.coupons.models import Coupon
+from shop.coupons.services import InvalidCoupon, claim, coupon_save
 
 LIST = reverse("backoffice:coupons:list")
 NEW = reverse("backoffice:coupons:new")
@@ -100,7 +103,7 @@ def test_add_shows_errors_next_to_the_fields(operator_client, form_data):
     page = response.content.decode()
     assert response.status_code == 200
     assert "The minimum spend must be greater than the value." in page
-    assert "Auction sessions are not available yet." in page
+    assert "Choose the auction session this coupon is for." in page
     assert not Coupon.objects.exists()
 
 
@@ -174,3 +177,95 @@ def test_every_page_needs_the_coupons_area(client, shopper_client, make_coupon, 
     assert client.get(LIST).status_code == 302
     coupon.refresh_from_db()
     assert not coupon.is_deleted
+
+
+# --- auction session coupons ---------------------------------------------------------------------
+@pytest.fixture
+def sessions(make_auction, clock):
+    """Sessions an operator may or may not bind a coupon to."""
+    now = clock.now()
+    return {"live": make_auction(title="Spring teas"),
+            "upcoming": make_auction(title="Autumn porcelain", starts_at=now + timedelta(days=2)),
+            "ended": make_auction(title="Winter ink", starts_at=now - timedelta(days=3)),
+            "deleted": make_auction(title="Withdrawn", starts_at=now + timedelta(days=1), is_deleted=True)}
+
+
+def test_session_select_offers_sessions_still_to_end(operator_client, sessions):
+    page = operator_client.get(NEW).content.decode()
+    assert "Auction session" in page and "24 hours after the session ends" in page
+    select = page.split('name="auction_session"')[1].split("</select>")[0]
+    assert "Spring teas" in select and "Autumn porcelain" in select
+    assert "Winter ink" not in select and "Withdrawn" not in select
+
+
+def test_session_coupon_is_valid_until_a_day_after_its_session(operator_client, operator, form_data, sessions, clock,
+                                                               user, django_capture_on_commit_callbacks):
+    session = sessions["upcoming"]
+    with django_capture_on_commit_callbacks(execute=True):  # whatever validity was typed, the session's is kept
+        response = operator_client.post(NEW, form_data(scope="session", auction_session=str(session.pk),
+                                                       validity="days", valid_days="3"))
+    assert response.status_code == 302
+    coupon = Coupon.objects.get()
+    assert (coupon.scope, coupon.auction_session, coupon.valid_days) == ("session", session, None)
+    assert coupon.valid_from == clock.now() and coupon.valid_until == session.ends_at + timedelta(hours=24)
+    assert AuditLog.objects.get(action="coupon.create").after["valid_until"] == str(coupon.valid_until)
+    page = operator_client.get(LIST).content.decode()
+    assert "Autumn porcelain" in page
+    assert ">Spring<" in operator_client.get(LIST + "?q=autumn", **HTMX).content.decode()
+    clock.advance(timedelta(hours=2))  # claiming opens
+    held = claim(user=user, coupon_id=coupon.pk, now=clock.now())
+    assert held.valid_until == session.ends_at + timedelta(hours=24)
+
+
+def test_editing_a_session_coupon_keeps_it_valid_from_its_creation(operator_client, form_data, sessions, clock):
+    first, second = sessions["upcoming"], sessions["live"]
+    operator_client.post(NEW, form_data(scope="session", auction_session=str(first.pk), validity="days"))
+    coupon = Coupon.objects.get()
+    created = coupon.created_at
+    clock.advance(timedelta(minutes=10))
+    response = operator_client.post(_url("edit", coupon), form_data(
+        scope="session", auction_session=str(second.pk), claim_closes_at=form_data()["claim_opens_at"]))
+    assert response.status_code == 302
+    coupon.refresh_from_db()
+    assert coupon.auction_session == second
+    assert (coupon.valid_from, coupon.valid_until) == (created, second.ends_at + timedelta(hours=24))
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"scope": "session"}, "auction_session", "Choose the auction session this coupon is for."),
+    ({"scope": "session", "auction_session": "ended"}, "auction_session", "Select a valid choice."),
+    ({"scope": "session", "auction_session": "deleted"}, "auction_session", "Select a valid choice."),
+    ({"scope": "session", "auction_session": "987654"}, "auction_session", "Select a valid choice."),
+    ({"scope": "session", "auction_session": "live", "claim_closes_at": "2099-01-01T00:00"}, "claim_closes_at",
+     "Claiming must close before the coupons expire, 24 hours after the session ends."),
+])
+def test_session_coupon_errors_next_to_their_fields(operator_client, form_data, sessions, overrides, field, message):
+    if overrides.get("auction_session") in sessions:
+        overrides["auction_session"] = str(sessions[overrides["auction_session"]].pk)
+    response = operator_client.post(NEW, form_data(**overrides))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field]), response.context["form"].errors
+    assert not Coupon.objects.exists()
+
+
+def test_other_scopes_drop_a_posted_session(operator_client, form_data, sessions):
+    response = operator_client.post(NEW, form_data(scope="global", auction_session=str(sessions["live"].pk)))
+    assert response.status_code == 302
+    assert Coupon.objects.get().auction_session is None
+
+
+def test_the_rules_refuse_a_session_coupon_built_in_code_that_breaks_them(operator, sessions, clock):
+    now, session = clock.now(), sessions["upcoming"]
+    base = {"name": "Code", "kind": "flat", "value": 10, "quantity": 5, "claim_opens_at": now,
+            "claim_closes_at": now + timedelta(days=1)}
+    for fields, field in (({"scope": "session", "valid_days": 3, "auction_session": session}, "validity"),
+                          ({"scope": "session", "auction_session": session, "valid_from": now,
+                            "valid_until": session.ends_at}, "valid_until"),
+                          ({"scope": "global", "auction_session": session, "valid_days": 3}, "auction_session")):
+        with pytest.raises(InvalidCoupon) as refused:
+            coupon_save(coupon=Coupon(**base, **fields), actor=operator, now=now)
+        assert field in refused.value.errors, refused.value.errors
+    valid_from, valid_until = rules.session_validity(created_at=now, session_ends_at=session.ends_at)
+    saved = coupon_save(coupon=Coupon(**base, scope="session", auction_session=session, valid_from=valid_from,
+                                      valid_until=valid_until), actor=operator, now=now)
+    assert saved.pk and not Coupon.objects.exclude(pk=saved.pk).exists()
