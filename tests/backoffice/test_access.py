@@ -12,7 +12,8 @@ from shop.checkout.services import Choices, place_order
 from shop.orders.models import Enrollment
 from tests.conftest import CsrfClient
 
-UNKNOWN = {"pk": 987654, "user_id": 987654, "number": "B000000000NOPE", "pool_id": 987654, "draw_id": 987654}
+UNKNOWN = {"pk": 987654, "user_id": 987654, "number": "B000000000NOPE", "pool_id": 987654, "draw_id": 987654,
+           "lot_id": 987654, "colour_id": 987654, "word_id": 987654}
 
 
 def _walk(patterns, namespace):
@@ -28,7 +29,7 @@ BACKOFFICE_URLS = list(_walk(backoffice.urls.urlpatterns, "backoffice:"))
 
 
 @pytest.fixture
-def known(user, make_user, fund, make_product, make_coupon, cart_with, make_campaign, clock):
+def known(user, make_user, fund, make_product, make_coupon, cart_with, make_campaign, make_auction, clock):
     """One existing object of each kind the backoffice URLs name."""
     fund(user, balance="30")
     product = make_product(prices=["30.00"])
@@ -45,6 +46,12 @@ def known(user, make_user, fund, make_product, make_coupon, cart_with, make_camp
     won = draw(user=user, campaign_id=campaign.pk, now=clock.now())
     objects["campaigns"] = {"pk": campaign.pk, "pool_id": CodePool.objects.create(name="Keys").pk,
                             "draw_id": won.pk, "number": won.order.number}
+    from shop.auctions.models import BannedWord, CommentColour
+
+    auction = make_auction(starts_at=clock.now() + timedelta(days=1), status="not_started")
+    objects["auctions"] = {"pk": auction.pk, "lot_id": auction.lots.get().pk,
+                           "colour_id": CommentColour.objects.create(name="Rose", css="#d63384", price=5).pk,
+                           "word_id": BannedWord.objects.create(word="spam").pk}
     return objects
 
 

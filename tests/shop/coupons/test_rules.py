@@ -26,7 +26,7 @@ from shop.coupons.services import InvalidCoupon, coupon_save
     ({"kind": "percent", "off_percent": "100"}, "off_percent", "from 1 to 99"),
     ({"kind": ""}, "kind", "required"),
     ({"scope": "product"}, "product", "Choose the course"),
-    ({"scope": "session"}, "scope", "not available yet"),
+    ({"scope": "session"}, "auction_session", "Choose the auction session"),
     ({"validity": "days", "valid_days": "0"}, "valid_days", "greater than zero"),
     ({"validity": "days", "valid_days": ""}, "valid_days", "greater than zero"),
     ({"validity": ""}, "validity", "required"),
@@ -99,7 +99,7 @@ def test_rules_are_plain_functions():
                                     "valid_days": 3}) == {}
     assert set(rules.definition_errors({"kind": "threshold", "value": Decimal("5"), "min_spend": Decimal("5"),
                                         "scope": "session", "validity": "days", "valid_days": 0})) == {
-        "min_spend", "scope", "valid_days"}
+        "min_spend", "auction_session", "validity", "valid_days"}
 
 
 def test_service_refuses_an_invalid_definition_built_in_code(operator, clock):
