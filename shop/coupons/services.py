@@ -20,8 +20,8 @@ from shop.scheduling.services import job_name, schedule_once, unschedule
 from . import claim_hints, rules
 from .models import ClaimedCoupon, ClaimedStatus, ClaimStatus, Coupon, CouponHolding
 
-AUDIT_FIELDS = ["name", "kind", "value", "off_percent", "min_spend", "scope", "product", "auction_session", "quantity", "per_user_limit",
-                "claim_opens_at", "claim_closes_at", "valid_from", "valid_until", "valid_days"]
+AUDIT_FIELDS = ["name", "kind", "value", "off_percent", "min_spend", "scope", "product", "auction_session", "quantity",
+                "per_user_limit", "claim_opens_at", "claim_closes_at", "valid_from", "valid_until", "valid_days"]
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
