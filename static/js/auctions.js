@@ -48,10 +48,23 @@
     }
   }
 
+  // A refused action (409) or bad input (422) answers the updated box with its message: swap it
+  // like a 200. (A plain DOM listener: it works whether or not htmx has loaded yet.)
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr && evt.detail.xhr.status;
+    if (status === 409 || status === 422) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
   document.addEventListener("input", function (evt) {
     if (evt.target && evt.target.id === "id_amount") { evt.target.dataset.touched = "1"; }
   });
-  document.addEventListener("htmx:afterSettle", follow);
+  // htmx:load fires on each element htmx has just put in the page (attached, so it bubbles here).
+  document.addEventListener("htmx:load", function (evt) {
+    if (evt.target && evt.target.id === "lot-live") { follow(); }
+  });
   document.addEventListener("DOMContentLoaded", tick);
   setInterval(tick, 1000);
 })();
