@@ -56,6 +56,6 @@ def results_rows(session: AuctionSession, now: datetime):
         order = result.order if result else None
         row = [lot.catalogue_no, lot.title, lot.state_at(now, session),
                result.winner.username if result and result.winner else "",
-               f"{result.final_price:.2f}" if result and result.final_price is not None else "",
+               str(result.final_price) if result and result.final_price is not None else "",
                order.number if order else "", order.status if order else ""]
         yield [safe_cell(value) for value in row]
