@@ -288,12 +288,17 @@ class Bid(models.Model):
     amount = _money(_("amount"))
     is_auto = models.BooleanField(_("automatic"), default=False)
     placed_at = models.DateTimeField(_("time"))
+    # the bid form's one-time key, on the bidder's own row: a replayed form bids once
+    request_key = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["lot", "-id"]), models.Index(fields=["user", "-id"])]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0, amount__lte=MAX_PRICE),
-                                              name="bid_amount_bounded")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0, amount__lte=MAX_PRICE), name="bid_amount_bounded"),
+            models.UniqueConstraint(fields=["user", "request_key"], condition=Q(request_key__isnull=False),
+                                    name="bid_placed_once_per_key"),
+        ]
         verbose_name = _("bid")
         verbose_name_plural = _("bids")
 

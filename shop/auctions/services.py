@@ -221,6 +221,7 @@ class BidResult:
     leading: bool
     price: Decimal
     message: str
+    replayed: bool = False  # the form was sent before: nothing new happened
 
 
 class BidRefused(DomainError):
@@ -237,29 +238,34 @@ def _refuse_unless_bidding(lot: Lot, now: datetime) -> None:
         raise BidRefused(_("Bidding on this lot has ended."), code="ended")
 
 
-def place_bid(*, user, lot_id: int, amount, maximum=None, now: datetime) -> BidResult:
+def place_bid(*, user, lot_id: int, amount, maximum=None, now: datetime, request_key: str | None = None) -> BidResult:
     """A bid of ``amount`` with an optional automatic-bidding ``maximum``.
 
     Rules (SPEC §7): bidding by the clock, a valid deposit, the first bid ≥ start price, later
     bids ≥ current + increment. Automatic bidding: every bidder's maximum stands (a typed bid is
     a maximum of itself); the shown price is the second-highest maximum + one increment, capped
     at the highest; equal maxima → the earlier leads; the leader never outbids themself (their
-    typed bid only raises their maximum). A bid in the last N minutes extends the lot by N
-    minutes, never past its hard end, and moves its settlement job.
+    typed bid is refused; with a maximum it raises that). A bid in the last N minutes extends the
+    lot by N minutes, never past its hard end, and moves its settlement job. ``request_key`` (the
+    form's one-time key, unique per bidder) makes a replayed form a no-op that says so.
     """
     amount = parse_amount(amount)
     maximum = parse_amount(maximum, field="maximum") if maximum not in (None, "") else None
     if maximum is not None and maximum < amount:
         raise BidRefused(_("Your maximum must be at least your bid."), code="maximum")
     with writer.queue(f"lot:{lot_id}"):  # SQLite: this process's bids on the lot take turns
-        return _place_bid(user, lot_id, amount, maximum, now)
+        return _place_bid(user, lot_id, amount, maximum, now, request_key or None)
 
 
-def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now: datetime) -> BidResult:
+def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now: datetime,
+               request_key: str | None) -> BidResult:
     with transaction.atomic():
         lot = Lot.objects.select_for_update(of=("self",)).select_related("session").filter(pk=lot_id).first()
         if lot is None:
             raise Lot.DoesNotExist
+        if request_key and Bid.objects.filter(user=user, request_key=request_key).exists():
+            return BidResult(lot, lot.leader_id == user.pk, lot.current_price, _("This bid was already sent."),
+                             replayed=True)
         _refuse_unless_bidding(lot, now)
         if needs_deposit(lot) and valid_deposit(user, lot) is None:
             raise BidRefused(_("Pay the deposit before you bid."), code="deposit")
@@ -305,8 +311,10 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
         extended = ends_at != lot.ends_at
         Lot.objects.filter(pk=lot.pk).update(current_price=price, leader_id=leader_id, ends_at=ends_at,
                                              bid_count=F("bid_count") + len(rows), version=F("version") + 1)
-        Bid.objects.bulk_create(Bid(lot=lot, user_id=uid, amount=value, is_auto=auto, placed_at=now)
-                                for uid, value, auto in rows)
+        keyed = next(i for i, (uid, _value, _auto) in enumerate(rows) if uid == user.pk)
+        Bid.objects.bulk_create(Bid(lot=lot, user_id=uid, amount=value, is_auto=auto, placed_at=now,
+                                    request_key=request_key if i == keyed else None)
+                                for i, (uid, value, auto) in enumerate(rows))
         lot.refresh_from_db()
         outbid = [uid for uid in {previous_leader_id, user.pk} if uid is not None and uid != leader_id]
         if extended:

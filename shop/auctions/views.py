@@ -11,7 +11,6 @@ box and live part, "My auctions" and settling a won lot before paying.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from decimal import Decimal
 
@@ -19,7 +18,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,7 +40,6 @@ from .shopper_forms import BidForm, CommentForm, DepositForm, PayForm
 TABS = [("upcoming", gettext_lazy("Upcoming")), ("live", gettext_lazy("Live")), ("ended", gettext_lazy("Ended"))]
 MY_TABS = [("pay", gettext_lazy("To pay")), ("bids", gettext_lazy("My bids")), ("won", gettext_lazy("Won lots")),
            ("deposits", gettext_lazy("Deposits"))]
-KEY_SECONDS = 24 * 60 * 60  # how long a bid form's one-time key is remembered
 INPUT_CODES = {"amount", "maximum", "empty", "too_long", "colour", "invalid"}  # bad input: 422; other refusals: 409
 
 
@@ -246,14 +243,10 @@ def _box_response(request, lot, *, main: str, notice=None, status: int = 200, fo
     return render(request, f"auctions/lot.html#{main}", context, status=status)
 
 
-def _done_key(user, key: str) -> str:
-    return "auctions:bidkey:" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:40]
-
-
 @require_POST
 def lot_bid(request, pk):
-    """**Place bid**. The form's one-time key is taken before bidding (an atomic cache add), so a
-    replayed or double-clicked form places one bid and shows what the first one did."""
+    """**Place bid**. The form's one-time key goes with the bid (unique per bidder), so a replayed
+    or double-clicked form places one bid and says so."""
     lot = _lot_or_404(pk)
     url = lot.get_absolute_url()
     if not request.user.is_authenticated:
@@ -264,24 +257,16 @@ def lot_bid(request, pk):
         status, notice = 422, ("error", _("Enter your bid as an amount such as 1200 or 1200.50."))
     else:
         data = form.cleaned_data
-        done = _done_key(request.user, data["key"]) if data["key"] else None
-        if done is not None and not cache.add(done, "", KEY_SECONDS):
-            first = cache.get(done)
-            notice = ("info", _("This bid was already sent.") + (f" {first}" if first else ""))
+        try:
+            result = services.place_bid(user=request.user, lot_id=lot.pk, amount=data["amount"],
+                                        maximum=data["maximum"] or None, now=clock.now(),
+                                        request_key=data["key"] or None)
+        except Lot.DoesNotExist:
+            raise Http404 from None
+        except DomainError as exc:  # nothing happened: the same form may be corrected and sent
+            status, notice = _status_of(exc), ("error", exc.message)
         else:
-            try:
-                result = services.place_bid(user=request.user, lot_id=lot.pk, amount=data["amount"],
-                                            maximum=data["maximum"] or None, now=clock.now())
-            except Lot.DoesNotExist:
-                raise Http404 from None
-            except DomainError as exc:
-                if done is not None:
-                    cache.delete(done)  # nothing happened: the same form may be corrected and sent
-                status, notice = _status_of(exc), ("error", exc.message)
-            else:
-                if done is not None:
-                    cache.set(done, result.message, KEY_SECONDS)
-                notice = ("success" if result.leading else "warning", result.message)
+            notice = ("info" if result.replayed else "success" if result.leading else "warning", result.message)
     if not request.htmx:
         _message(request, notice)
         return redirect(f"{url}#bid-box")

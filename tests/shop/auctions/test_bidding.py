@@ -159,3 +159,14 @@ def test_leader_name_is_masked():
 
     assert services.mask_name(U("alice")) == "a**e"
     assert services.mask_name(U("bo")) == "b**"
+
+
+def test_a_replayed_bid_form_bids_once(lot, make_user, clock):
+    a, b = make_user("anna"), make_user("bert")
+    first = services.place_bid(user=a, lot_id=lot.pk, amount="100", now=clock.now(), request_key="k1")
+    services.place_bid(user=b, lot_id=lot.pk, amount="150", now=clock.now(), request_key="k1")  # b's own key
+    again = services.place_bid(user=a, lot_id=lot.pk, amount="100", now=clock.now(), request_key="k1")
+    assert first.leading and again.replayed and not again.leading and again.price == D("150")
+    assert Bid.objects.filter(user=a).count() == 1
+    lot.refresh_from_db()
+    assert lot.leader == b and lot.bid_count == 2
