@@ -84,10 +84,16 @@ def settle_lot(lot_id: int, *, now: datetime) -> bool:
             ))
             if deposit is not None:
                 Deposit.objects.filter(pk=deposit.pk).update(applied_to=order)
+            if order.status == OrderStatus.PAID:  # the deposit paid it all: fulfilled already, bar the deposit
+                lot.status = LotState.PAID
+                _apply_deposit(order, now)
             AuctionSession.objects.filter(pk=lot.session_id).update(turnover=F("turnover") + price)
             if order.status == OrderStatus.PENDING:
                 notify(lot.leader, Text(T.WON, lot=lot.title, price=price, due=order.payable,
                                         deadline=order.expires_at), url=order.get_absolute_url())
+            else:  # the deposit paid it all
+                notify(lot.leader, Text(T.WON_PAID, lot=lot.title, price=price),
+                       url=order.settle_url if order.needs_shipping else order.get_absolute_url())
         lot.settled_at = now
         Lot.objects.filter(pk=lot.pk).update(status=lot.status, settled_at=now, version=F("version") + 1)
         LotResult.objects.create(lot=lot, winner_id=lot.leader_id, final_price=lot.current_price, order=order,
@@ -166,6 +172,10 @@ def lot_paid(order: Order, now: datetime) -> None:
     beyond the price goes back to the balance)."""
     lot = _lot_of(order)
     Lot.objects.filter(pk=lot.pk, status=LotState.SOLD).update(status=LotState.PAID, version=F("version") + 1)
+    _apply_deposit(order, now)
+
+
+def _apply_deposit(order: Order, now: datetime) -> None:
     deposit = Deposit.objects.select_for_update().filter(applied_to=order, status=DepositState.HELD).first()
     if deposit is None:
         return
@@ -202,6 +212,13 @@ def prepare_payment(order_id: int, *, user, address, coupon=None, balance: Decim
 
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id, user=user, kind=AUCTION_KIND)
+        if order.status == OrderStatus.PAID and not order.shipping and coupon is None and not balance:
+            # the deposit paid it all at settlement, before the winner had an address
+            if address is None or address.user_id != user.pk:
+                raise DomainError(_("Choose the address we ship the lot to."), code="address")
+            order.shipping = {"name": address.name, "phone": address.phone, "address": address.address}
+            Order.objects.filter(pk=order.pk).update(shipping=order.shipping)
+            return order
         if not order_services.is_payable(order, now):
             if order.status == OrderStatus.PENDING:
                 raise order_services.OrderTimedOut()

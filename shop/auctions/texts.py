@@ -14,6 +14,10 @@ WON = define(
     "auctions.won", money=("price", "due"), datetimes=("deadline",), title=_("You won %(lot)s"),
     body=_("Final price %(price)s; %(due)s left to pay before %(deadline)s, or the deposit is forfeited."),
 )
+WON_PAID = define(
+    "auctions.won_paid", money=("price",), title=_("You won %(lot)s"),
+    body=_("Your deposit covered the final price of %(price)s. Check where we ship it."),
+)
 DEPOSIT_REFUNDED = define(
     "auctions.deposit_refunded", money=("amount",), title=_("Your deposit of %(amount)s was returned"),
     body=_("It is back in your balance: %(scope)s."),

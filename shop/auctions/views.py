@@ -388,7 +388,8 @@ def pay_order(request, number):
     lot = selectors.lot_of_order(order)
     addresses = list(request.user.addresses.all())
     wallet = selectors.wallet_balance(request.user)
-    settled = bool(order.global_coupon_id or order.balance_used)
+    needs_address = order.status == OrderStatus.PAID and not order.shipping  # paid by the deposit alone
+    settled = bool(order.global_coupon_id or order.balance_used) or needs_address
     payable_now = order_services.is_payable(order, now)
     coupons = selectors.session_coupons(request.user, lot.session_id if lot else 0, now)
     kwargs = {"addresses": request.user.addresses.all(), "coupons": coupons, "wallet_balance": wallet,
@@ -396,7 +397,7 @@ def pay_order(request, number):
     initial_address = _address_initial(addresses, order.shipping)
     form = PayForm(initial={"address": initial_address}, **kwargs)
     status = 200
-    if request.method == "POST" and payable_now:
+    if request.method == "POST" and (payable_now or needs_address):
         form = PayForm(request.POST, **kwargs)
         if form.is_valid() and request.POST.get("action") != "quote":
             data = form.cleaned_data
@@ -408,7 +409,9 @@ def pay_order(request, number):
                 form.add_error(None, exc.message)
                 status = 409
             else:
-                if order.status == OrderStatus.PAID:
+                if needs_address:
+                    messages.success(request, _("Thank you: we will ship the lot to the address you chose."))
+                elif order.status == OrderStatus.PAID:
                     messages.success(request, _("Paid: your coupon and balance covered the lot. We will ship it "
                                                 "to the address you chose."))
                 else:
@@ -424,7 +427,8 @@ def pay_order(request, number):
     data = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
     quote = _quote(order, data.get("coupon"), data.get("balance") or ZERO, wallet)
     context = {"order": order, "lot": lot, "form": form, "quote": quote, "wallet": wallet, "settled": settled,
-               "payable_now": payable_now, "addresses": addresses, "status_now": order.status_at(now),
+               "payable_now": payable_now or needs_address, "needs_address": needs_address, "addresses": addresses,
+               "status_now": order.status_at(now),
                "coupon_count": len(coupons) if not settled else 0, "now": now}
     partial = request.htmx and request.POST.get("action") == "quote"
     return render(request, "auctions/pay.html#pay-summary" if partial else "auctions/pay.html", context,

@@ -293,3 +293,27 @@ def test_an_online_deposit_paid_after_its_lot_settled_goes_back(make_auction, us
     deposit.refresh_from_db()
     assert deposit.status == "refunded" and wallet(user).balance == D("80") and wallet(user).deposit == 0
     assert_ledgers_match(user)
+
+
+def test_a_lot_the_deposit_paid_in_full_still_gets_its_address(make_auction, user, fund, clock, client):
+    from shop.accounts.models import Address
+
+    fund(user, balance=500)
+    session = make_auction(deposit=D("300"))
+    lot = session.lots.get()
+    services.pay_deposit(user=user, session=session, online=False, now=clock.now())
+    services.place_bid(user=user, lot_id=lot.pk, amount="250", now=clock.now())
+    _end(lot, clock)
+    settlement.settle_lot(lot.pk, now=clock.now())
+    order = LotResult.objects.get(lot=lot).order
+    assert order.status == "paid" and order.needs_shipping
+    assert wallet(user).balance == D("250")  # ¥50 of the deposit beyond the price came back
+    client.force_login(user)
+    pay_url = f"/me/auctions/orders/{order.number}/pay/"
+    assert pay_url in client.get(order.get_absolute_url()).content.decode()
+    address = Address.objects.create(user=user, name="U", phone="13800000003", address="6 Tea Road")
+    response = client.post(pay_url, {"address": address.pk, "action": "pay"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.shipping["address"] == "6 Tea Road" and order.status == "paid"
+    assert_ledgers_match(user)
