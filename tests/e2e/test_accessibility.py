@@ -125,6 +125,80 @@ def _campaign_scene(*, alice, operator, now) -> dict:
     }
 
 
+def _auction_scene(*, alice, bob, now) -> dict:
+    """A live session (session deposit, a lot with its own deposit, alice outbid by bob's
+    automatic bid, comments in a paid colour), one in preview, and an ended one whose lot alice
+    won and has still to pay."""
+    from shop.auctions import services as auctions
+    from shop.auctions import settlement
+    from shop.auctions.models import AuctionSession, BannedWord, CommentColour, LotResult
+    from shop.wallet.services import credit
+
+    for user in (alice, bob):
+        credit(user=user, asset="balance", amount=Decimal("2000"), memo="auction scene")
+        credit(user=user, asset="gem", amount=Decimal("50"), memo="auction scene")
+    hour = timedelta(hours=1)
+
+    def session(title, starts, **fields):
+        return AuctionSession.objects.create(title=title, preview_starts_at=starts - 24 * hour,
+                                             preview_ends_at=starts, starts_at=starts, ends_at=starts + 3 * hour,
+                                             **fields)
+
+    live = session("Spring tea auction: aged pu-erh cakes and rare oolongs from private cellars", now - hour,
+                   deposit=Decimal("200"), description="Forty years of tea, one evening.")
+    cake = auctions.new_lot(live, title="2006 Menghai 7542 raw pu-erh cake", start_price=Decimal("800"),
+                            increment=Decimal("50"), reference_low=Decimal("1000"), reference_high=Decimal("1500"))
+    auctions.new_lot(live, title="Da Hong Pao 1998", start_price=Decimal("300"), increment=Decimal("20"),
+                     deposit=Decimal("50"))
+    colour = CommentColour.objects.create(name="Scene rose", css="#d63384", asset="gem", price=Decimal("5"))
+    BannedWord.objects.get_or_create(word="scam")
+    for user in (alice, bob):
+        auctions.pay_deposit(user=user, session=live, online=False, now=now)
+    auctions.place_bid(user=alice, lot_id=cake.pk, amount="800", now=now)
+    auctions.place_bid(user=bob, lot_id=cake.pk, amount="850", maximum="1200", now=now)
+    auctions.post_comment(user=bob, lot_id=cake.pk, text="What a cake!", colour_id=colour.pk, now=now)
+    auctions.post_comment(user=alice, lot_id=cake.pk, text="Worth every scam coin", now=now)
+    upcoming = session("Autumn porcelain", now + 24 * hour)
+    preview_lot = auctions.new_lot(upcoming, title="Blue-and-white bowl", start_price=Decimal("500"),
+                                   increment=Decimal("50"))
+    ended = session("Winter ink", now - 6 * hour, deposit=Decimal("100"))
+    ink = auctions.new_lot(ended, title="Hui ink stick, Qing dynasty", start_price=Decimal("200"),
+                           increment=Decimal("10"))
+    auctions.pay_deposit(user=alice, session=ended, online=False, now=now - 5 * hour)
+    auctions.place_bid(user=alice, lot_id=ink.pk, amount="260", now=now - 5 * hour)
+    settlement.settle_lot(ink.pk, now=now)
+    won = LotResult.objects.get(lot=ink).order
+    return {
+        "auctions": "/auctions/",
+        "auctions-upcoming": "/auctions/?tab=upcoming",
+        "auctions-ended": "/auctions/?tab=ended",
+        "auction-session": live.get_absolute_url(),
+        "auction-session-upcoming": upcoming.get_absolute_url(),
+        "auction-lot": cake.get_absolute_url(),
+        "auction-lot-preview": preview_lot.get_absolute_url(),
+        "auction-lot-ended": ink.get_absolute_url(),
+        "my-auctions": "/me/auctions/?tab=pay",
+        "my-auctions-bids": "/me/auctions/?tab=bids",
+        "my-auctions-won": "/me/auctions/?tab=won",
+        "my-auctions-deposits": "/me/auctions/?tab=deposits",
+        "auction-pay": f"/me/auctions/orders/{won.number}/pay/",
+        "auction-order": won.get_absolute_url(),
+        "bo-auctions": "/backoffice/auctions/",
+        "bo-auction": f"/backoffice/auctions/{live.pk}/",
+        "bo-auction-new": "/backoffice/auctions/new/",
+        "bo-auction-edit": f"/backoffice/auctions/{upcoming.pk}/edit/",
+        "bo-auction-edit-live": f"/backoffice/auctions/{live.pk}/edit/",
+        "bo-auction-delete": f"/backoffice/auctions/{upcoming.pk}/delete/",
+        "bo-auction-lot": f"/backoffice/auctions/lots/{cake.pk}/",
+        "bo-auction-lot-sold": f"/backoffice/auctions/lots/{ink.pk}/",
+        "bo-auction-lot-new": f"/backoffice/auctions/{upcoming.pk}/lots/new/",
+        "bo-auction-lot-edit": f"/backoffice/auctions/lots/{preview_lot.pk}/edit/",
+        "bo-auction-colours": "/backoffice/auctions/colours/",
+        "bo-auction-colour-new": "/backoffice/auctions/colours/new/",
+        "bo-auction-words": "/backoffice/auctions/words/",
+    }
+
+
 @pytest.fixture
 def scene(db) -> Scene:
     from django.contrib.auth.tokens import default_token_generator
@@ -179,6 +253,7 @@ def scene(db) -> Scene:
     wallet_of(bob)
     assert Decimal(pending.payable) > 0
     campaigns = _campaign_scene(alice=alice, operator=operator, now=now)
+    auctions = _auction_scene(alice=alice, bob=bob, now=now)
 
     paths = {
         # storefront
@@ -243,6 +318,7 @@ def scene(db) -> Scene:
         "bo-audit": "/backoffice/audit/",
         "bo-not-found": "/backoffice/orders/NO-SUCH-ORDER/",
         **campaigns,
+        **auctions,
     }
     return Scene(users={"shopper": alice, "new-shopper": bob, "operator": operator, "shopper-zh": alice,
                         "operator-zh": operator}, paths=paths)
@@ -251,7 +327,8 @@ def scene(db) -> Scene:
 ANONYMOUS_PAGES = ["home", "home-menus-open", "products", "products-search", "products-none", "product",
                    "product-degree", "cart", "coupon-centre", "signup", "login", "password-reset",
                    "password-reset-sent", "password-reset-confirm", "password-reset-complete", "not-found",
-                   "lotteries", "lottery", "lottery-exchange"]
+                   "lotteries", "lottery", "lottery-exchange", "auctions", "auction-session", "auction-lot",
+                   "auction-lot-preview"]
 SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degree", "cart", "checkout",
                  "coupon-centre", "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders",
                  "orders-paid", "order-pending", "order-paid", "order-refund-requested", "my-courses",
@@ -259,26 +336,33 @@ SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degr
                  "addresses", "address-new", "address-edit", "password-change", "password-change-done",
                  "not-found", "forbidden",
                  "lotteries", "lottery", "lottery-exchange", "lottery-teaser", "lottery-no-prize", "my-prizes",
-                 "prize-to-claim", "prize-claimed", "prize-shipped", "prize-fulfilled", "convert"]
+                 "prize-to-claim", "prize-claimed", "prize-shipped", "prize-fulfilled", "convert",
+                 "auctions", "auctions-upcoming", "auctions-ended", "auction-session", "auction-session-upcoming",
+                 "auction-lot", "auction-lot-preview", "auction-lot-ended", "my-auctions", "my-auctions-bids",
+                 "my-auctions-won", "my-auctions-deposits", "auction-pay", "auction-order"]
 NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses",
-                     "lotteries", "lottery-members", "my-prizes", "convert"]
+                     "lotteries", "lottery-members", "my-prizes", "convert", "auction-lot", "my-auctions"]
 OPERATOR_PAGES = ["bo-dashboard", "home-menus-open", "bo-products", "bo-product-new", "bo-product-edit", "bo-coupons",
                   "bo-coupon-new", "bo-coupon-detail", "bo-coupon-edit", "bo-coupon-delete", "bo-orders",
                   "bo-order-pending", "bo-order-refund-requested", "bo-order-paid", "bo-enrollments", "bo-enrollment",
                   "bo-enrollment-degree", "bo-wallets", "bo-wallet", "bo-audit", "bo-not-found",
                   "bo-campaigns", "bo-campaign", "bo-campaign-exchange", "bo-campaign-new", "bo-campaign-edit",
                   "bo-pools", "bo-pool", "bo-pool-new", "bo-pool-edit", "bo-prize-orders", "bo-prize-orders-to-ship",
-                  "bo-ship", "bo-ship-shipped", "bo-draws", "bo-replay", "bo-conversion"]
+                  "bo-ship", "bo-ship-shipped", "bo-draws", "bo-replay", "bo-conversion",
+                  "bo-auctions", "bo-auction", "bo-auction-new", "bo-auction-edit", "bo-auction-edit-live",
+                  "bo-auction-delete", "bo-auction-lot", "bo-auction-lot-sold", "bo-auction-lot-new",
+                  "bo-auction-lot-edit", "bo-auction-colours", "bo-auction-colour-new", "bo-auction-words"]
 
 # Chinese labels are shorter or longer than English ones: the main pages once more in zh-Hans
 SHOPPER_ZH_PAGES = ["home", "products", "product", "cart", "checkout", "coupon-centre", "my-coupons-unused", "orders",
                     "order-pending", "wallet", "notifications", "addresses", "lotteries", "lottery", "my-prizes",
-                    "prize-claimed", "convert"]
+                    "prize-claimed", "convert", "auctions", "auction-lot", "my-auctions", "auction-pay"]
 OPERATOR_ZH_PAGES = ["bo-dashboard", "bo-products", "bo-product-edit", "bo-coupons", "bo-coupon-new", "bo-orders",
                      "bo-order-refund-requested", "bo-wallet", "bo-audit", "bo-campaigns", "bo-campaign-edit",
-                     "bo-prize-orders", "bo-replay", "bo-conversion"]
+                     "bo-prize-orders", "bo-replay", "bo-conversion", "bo-auctions", "bo-auction-lot",
+                     "bo-auction-edit"]
 SORTED_LISTS = {"bo-products", "bo-coupons", "bo-orders", "bo-enrollments", "bo-wallets", "bo-audit", "bo-campaigns",
-                "bo-pools", "bo-prize-orders", "bo-draws"}
+                "bo-pools", "bo-prize-orders", "bo-draws", "bo-auctions", "bo-auction-colours"}
 ERROR_PAGES = {"not-found": 404, "bo-not-found": 404, "forbidden": 403}
 REDIRECTING_PAGES = {"password-reset-confirm"}  # to its own set-password URL
 PAGES = {"anonymous": ANONYMOUS_PAGES, "shopper": SHOPPER_PAGES, "new-shopper": NEW_SHOPPER_PAGES,
