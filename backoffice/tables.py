@@ -60,4 +60,9 @@ class HtmxTableMixin:
 class BackofficeListView(HtmxTableMixin, tables.SingleTableMixin, FilterView):
     """A filtered, sortable, paginated table page; set ``area_permission`` (checked by
     ``StaffRequiredMixin``, listed first by subclasses), ``table_class``, ``filterset_class``,
-    ``template_name`` and ``get_queryset``."""
+    ``template_name`` and ``get_queryset``; ``tab`` names the area tab it shows (if any)."""
+
+    tab = ""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tab": self.tab}

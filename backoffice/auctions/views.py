@@ -36,10 +36,6 @@ REFUSED = 409  # a write the state of the object refuses (bidding started, a dep
 
 class AreaListView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
-    tab = ""
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "tab": self.tab}
 
 
 def _posted(request):

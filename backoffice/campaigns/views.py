@@ -33,10 +33,6 @@ EDIT_PRIZE_ROWS = 1
 
 class AreaListView(StaffRequiredMixin, BackofficeListView):
     area_permission = PERMISSION
-    tab = ""
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "tab": self.tab}
 
 
 def _posted(request):

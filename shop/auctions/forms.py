@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.forms import add_rule_errors
 from shop.core.money import format_money
 
 from . import operations
@@ -38,16 +39,6 @@ def _money_field(field: forms.Field, help_text=None) -> None:
     field.widget.attrs.update(min="0.01", max=str(MAX_PRICE), step="0.01")
     if help_text is not None:
         field.help_text = help_text
-
-
-def _add_rule_errors(form: forms.BaseForm, errors: dict) -> None:
-    """The service's rule messages next to their fields (a field that already has an error keeps
-    just that one)."""
-    for name, message in errors.items():
-        if name is None or name not in form.fields:
-            form.add_error(None, message)
-        elif name not in form.errors:
-            form.add_error(name, message)
 
 
 def _same_minute(posted: datetime, stored: datetime) -> bool:
@@ -95,7 +86,7 @@ class SessionForm(forms.ModelForm):
             self._refuse_locked_changes()
             for name in operations.LOCKED_ONCE_STARTED:  # exactly as stored (the inputs show minutes)
                 data[name] = getattr(self.instance, name)
-        _add_rule_errors(self, operations.session_errors(data))
+        add_rule_errors(self, operations.session_errors(data))
         return data
 
     def _refuse_locked_changes(self) -> None:
@@ -146,7 +137,7 @@ class LotForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        _add_rule_errors(self, operations.lot_errors(data))
+        add_rule_errors(self, operations.lot_errors(data))
         return data
 
 
@@ -170,7 +161,7 @@ class ColourForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        _add_rule_errors(self, operations.colour_errors(data))
+        add_rule_errors(self, operations.colour_errors(data))
         return data
 
 

@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.forms import add_rule_errors
 from shop.coupons.models import Coupon
 
 from . import operations
@@ -66,18 +67,8 @@ class CampaignForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         probe = Campaign(**{name: data.get(name) for name in self.Meta.fields if name != "cover"})
-        _add_rule_errors(self, operations.campaign_errors(probe))
+        add_rule_errors(self, operations.campaign_errors(probe))
         return data
-
-
-def _add_rule_errors(form: forms.BaseForm, errors: dict) -> None:
-    """The service's rule messages next to their fields (a field that already has an error keeps
-    just that one)."""
-    for name, message in errors.items():
-        if name is None or name not in form.fields:
-            form.add_error(None, message)
-        elif name not in form.errors:
-            form.add_error(name, message)
 
 
 class PrizeForm(forms.ModelForm):
@@ -113,7 +104,7 @@ class PrizeForm(forms.ModelForm):
         if data.get("DELETE"):
             return data
         probe = Prize(**{name: data.get(name) for name in self.Meta.fields if name != "cover"})
-        _add_rule_errors(self, operations.prize_errors(probe, kind=self.kind))
+        add_rule_errors(self, operations.prize_errors(probe, kind=self.kind))
         return data
 
     def _post_clean(self):
