@@ -23,9 +23,9 @@ logging.disable(logging.INFO)  # keep the table readable
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
-from bench import checkout, coupons, lottery, pricing, storefront  # noqa: E402
+from bench import auctions, checkout, coupons, lottery, pricing, storefront  # noqa: E402
 
-SUITES = [pricing, coupons, lottery, checkout, storefront]
+SUITES = [pricing, coupons, lottery, auctions, checkout, storefront]
 
 
 def main() -> int:
