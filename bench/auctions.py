@@ -124,7 +124,7 @@ def _hot_lot(now):
     rounds = [_bid_round(shoppers, now, table) for _ in range(ROUNDS)]
     rate = max(BIDS / seconds for seconds, _raw, _retries in rounds)
     raw_rate = max(BIDS / raw for _seconds, raw, _retries in rounds)
-    per_round = ", ".join(f"{raw / seconds:.2f}" for seconds, raw, _retries in rounds)
+    per_round = ", ".join(f"{raw / seconds:.3f}" for seconds, raw, _retries in rounds)
     retried = ", ".join(str(r) for _s, _raw, r in rounds)
     return ("auctions: accepted bids on one hot lot (8 clients)", rate, "bids/s", raw_rate, "upd/s", rate / raw_rate,
             f"best of {ROUNDS} rounds; every round's {BIDS} bids strictly raised the price and match the lot's "
