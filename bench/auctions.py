@@ -262,6 +262,8 @@ def _live_updates(now):
     errors = [e for w in watchers for e in w.errors]
     polls = sum(w.polls for w in watchers)
     trips = {s: [t for w in watchers for t in w.round_trips[s]] for s in (200, 204)}
+    if not latencies or not trips[200] or not trips[204]:
+        raise SystemExit(f"live updates: no watcher saw a bid ({len(errors)} errors{': ' + errors[0] if errors else ''})")
     p50, p95 = _pct(latencies, 0.50) * 1000, _pct(latencies, 0.95) * 1000
     notes = [f"{WATCHERS} watchers ({WATCHERS // 2} signed in) polling every {POLL_SECONDS:.0f} s, gunicorn 2 sync "
              f"workers; {LIVE_BIDS} bids {BID_EVERY} s apart: {len(latencies)} (bid, watcher) pairs, p50 "
