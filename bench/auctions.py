@@ -225,12 +225,13 @@ def _live_updates(now):
     stop = threading.Event()
     rng = random.Random(7)
     bids: list[tuple[float, int]] = []  # (perf_counter after the bid committed, the lot's new version)
+    watchers: list[Watcher] = []
     try:
         for _ in range(20):  # warm both workers up
             _poll(port, f"/auctions/lots/{lot.pk}/live/?v=0&s=bidding", jars[0])
         version = Lot.objects.filter(pk=lot.pk).values_list("version", flat=True).get()
-        watchers = [Watcher(port, lot.pk, version, jars[i % len(jars)] if i % 2 == 0 else "",
-                            rng.uniform(0, POLL_SECONDS), stop) for i in range(WATCHERS)]
+        watchers += [Watcher(port, lot.pk, version, jars[i % len(jars)] if i % 2 == 0 else "",
+                             rng.uniform(0, POLL_SECONDS), stop) for i in range(WATCHERS)]
         for watcher in watchers:
             watcher.start()
         time.sleep(3 * POLL_SECONDS)  # every watcher in its rhythm
@@ -243,14 +244,14 @@ def _live_updates(now):
             committed = stamp[0]
             bids.append((committed, result.lot.version))
             price = result.price + lot.increment
-            time.sleep(BID_EVERY - (time.perf_counter() - committed))
+            time.sleep(max(0.0, BID_EVERY - (time.perf_counter() - committed)))
         time.sleep(2 * POLL_SECONDS)
     finally:
         stop.set()
+        for watcher in watchers:  # polls in flight finish before the server goes
+            watcher.join(timeout=15)
         server.terminate()
         server.wait(timeout=30)
-    for watcher in watchers:
-        watcher.join(timeout=15)
     latencies, missed = [], 0
     for committed, version in bids:
         for watcher in watchers:
