@@ -253,8 +253,27 @@ def place_bid(*, user, lot_id: int, amount, maximum=None, now: datetime, request
     maximum = parse_amount(maximum, field="maximum") if maximum not in (None, "") else None
     if maximum is not None and maximum < amount:
         raise BidRefused(_("Your maximum must be at least your bid."), code="maximum")
+    _refuse_if_too_low(user, lot_id, amount, request_key, now)
     with writer.queue(f"lot:{lot_id}"):  # SQLite: this process's bids on the lot take turns
         return _place_bid(user, lot_id, amount, maximum, now, request_key or None)
+
+
+def _refuse_if_too_low(user, lot_id: int, amount: Decimal, request_key: str | None, now: datetime) -> None:
+    """A bid below the minimum is refused from a plain read, before the lot's lock: a price only
+    rises, so a minimum read a moment ago can only be lower than the real one. (Under a rush most
+    bids are refused this way instead of queueing for the lock.) A replayed form is left to the
+    locked path, which says it was already sent."""
+    row = (Lot.objects.filter(pk=lot_id)
+           .values_list("current_price", "start_price", "increment", "leader_id", "ends_at").first())
+    if row is None:
+        return
+    current, start, inc, leader_id, ends_at = row
+    minimum = start if current is None else current + inc
+    if amount >= minimum or leader_id == user.pk or now >= ends_at:  # the locked path says why
+        return
+    if request_key and Bid.objects.filter(user=user, request_key=request_key).exists():
+        return
+    raise BidRefused(_("Bid at least %(min)s.") % {"min": format_money(minimum)}, code="too_low")
 
 
 def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now: datetime,
@@ -267,18 +286,17 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
             return BidResult(lot, lot.leader_id == user.pk, lot.current_price, _("This bid was already sent."),
                              replayed=True)
         _refuse_unless_bidding(lot, now)
-        if needs_deposit(lot) and valid_deposit(user, lot) is None:
+        if needs_deposit(lot) and not _holds_deposit(user, lot):
             raise BidRefused(_("Pay the deposit before you bid."), code="deposit")
         inc, previous_leader_id, before = lot.increment, lot.leader_id, lot.current_price
-        mine = ProxyBid.objects.filter(lot=lot, user=user).first()
         if lot.leader_id == user.pk:
             wanted = max(amount, maximum or amount)
-            standing = mine.maximum if mine else lot.current_price
-            if maximum is None or wanted <= standing:
+            mine = ProxyBid.objects.filter(lot=lot, user=user).values_list("maximum", flat=True).first()
+            if maximum is None or wanted <= (mine or lot.current_price):
                 raise BidRefused(_("You are already the highest bidder."), code="leading")
-            ProxyBid.objects.update_or_create(lot=lot, user=user, defaults={"maximum": wanted, "placed_at": now})
+            _set_maximum(lot, user, wanted, now)
             Lot.objects.filter(pk=lot.pk).update(version=F("version") + 1)
-            lot.refresh_from_db()
+            lot.version += 1
             return BidResult(lot, True, lot.current_price,
                              _("You still lead; your maximum is now %(max)s.") % {"max": format_money(wanted)})
         minimum = lot.next_minimum()
@@ -304,7 +322,7 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
                     rows.append((user.pk, ceiling, True))
                 price, leader_id = min(leader_max, ceiling + inc), lot.leader_id
                 rows.append((lot.leader_id, price, True))
-        ProxyBid.objects.update_or_create(lot=lot, user=user, defaults={"maximum": ceiling, "placed_at": now})
+        _set_maximum(lot, user, ceiling, now)
         ends_at = lot.ends_at
         if ends_at - now <= soft_close():
             ends_at = min(ends_at + soft_close(), lot.hard_ends_at)
@@ -315,7 +333,8 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
         Bid.objects.bulk_create(Bid(lot=lot, user_id=uid, amount=value, is_auto=auto, placed_at=now,
                                     request_key=request_key if i == keyed else None)
                                 for i, (uid, value, auto) in enumerate(rows))
-        lot.refresh_from_db()
+        lot.current_price, lot.leader_id, lot.ends_at = price, leader_id, ends_at
+        lot.bid_count, lot.version = lot.bid_count + len(rows), lot.version + 1
         outbid = [uid for uid in {previous_leader_id, user.pk} if uid is not None and uid != leader_id]
         if extended:
             transaction.on_commit(lambda: jobs.schedule_settlement(lot))
@@ -328,6 +347,18 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
         return BidResult(lot, True, price, _("You are the highest bidder at %(price)s.") % {"price": format_money(price)})
     return BidResult(lot, False, price, _("Another bidder's automatic bid is higher: the price is now %(price)s.")
                      % {"price": format_money(price)})
+
+
+def _holds_deposit(user, lot: Lot) -> bool:
+    return Deposit.objects.filter(user=user, status=DepositState.HELD, session_id=lot.session_id).filter(
+        Q(lot=lot) | Q(lot__isnull=True)).exists()
+
+
+def _set_maximum(lot: Lot, user, maximum: Decimal, now: datetime) -> None:
+    """The shopper's standing maximum on the lot, in one upsert."""
+    ProxyBid.objects.bulk_create([ProxyBid(lot=lot, user=user, maximum=maximum, placed_at=now)],
+                                 update_conflicts=True, unique_fields=["lot", "user"],
+                                 update_fields=["maximum", "placed_at"])
 
 
 def _notify_outbid(user_id: int, lot: Lot) -> None:
