@@ -33,8 +33,12 @@ def operations_group() -> Group:
     return group
 
 
+def demo_users():
+    return User.objects.filter(username__in=[u[0] for u in DEMO_USERS])
+
+
 def reset():
-    users = User.objects.filter(username__in=[u[0] for u in DEMO_USERS])
+    users = demo_users()
     LedgerEntry.objects.filter(wallet__user__in=users).delete()
     users.delete()
 

@@ -132,3 +132,34 @@ def test_seed_demo_is_idempotent_and_resettable(db):
     assert User.objects.get(username="operator").is_staff
     call_command("seed_demo", "--reset")
     assert User.objects.filter(username__in=["alice", "bob", "operator"]).count() == 3
+
+
+def test_seed_demo_reset_after_shopping_in_the_demo(db, clock):
+    """A demo someone has used (a course paid online, one left pending, a draw) still resets."""
+    from django.core.management import call_command
+
+    from shop.cart.models import Cart
+    from shop.cart.services import add
+    from shop.catalog.models import Product
+    from shop.checkout.services import Choices, place_order, settle
+    from shop.lottery import demo as lottery_demo
+    from shop.lottery.models import Campaign
+    from shop.lottery.services import draw
+    from shop.orders.models import Order
+    from shop.payments.models import GatewayEvent
+
+    call_command("seed_demo")
+    alice = User.objects.get(username="alice")
+    cart, _ = Cart.objects.get_or_create(user=alice)
+    orders = []
+    for product in Product.objects.filter(status="online")[:2]:
+        line = add(cart, product, product.policies.first().pk)
+        payable = settle(alice, [line.pk], Choices(), now=clock.now()).quote.payable
+        orders.append(place_order(alice, [line.pk], Choices(), shown_payable=payable, now=clock.now()))
+    GatewayEvent.objects.create(gateway="sandbox", event_id="t1:paid", trade_no="t1", order=orders[0], paid=True,
+                                amount=orders[0].payable, outcome="applied", at=clock.now())
+    draw(user=alice, campaign_id=Campaign.objects.get(title=lottery_demo.LOTTERY).pk, now=clock.now())
+    call_command("seed_demo", "--reset")
+    alice = User.objects.get(username="alice")
+    assert not Order.objects.filter(user=alice).exists()
+    assert alice.wallet.balance > 0
