@@ -26,6 +26,7 @@ from shop.core import audit
 from shop.core.errors import DomainError
 from shop.core.money import format_money
 from shop.core.uploads import stored_first
+from shop.coupons.models import Coupon
 
 from . import jobs, services
 from .models import (
@@ -231,7 +232,7 @@ def _refuse_with_pending_deposits(deposits, message: str) -> list[int]:
 @transaction.atomic
 def session_delete(*, actor, session_id: int, now: datetime) -> AuctionSession:
     """Soft delete before bidding starts (refused afterwards); the deposits shoppers hold for it
-    go back to their balance, its jobs are cancelled after commit."""
+    go back to their balance, its coupons are withdrawn, its jobs are cancelled after commit."""
     session = AuctionSession.objects.select_for_update().filter(pk=session_id, is_deleted=False).first()
     if session is None:
         raise DomainError(_("This auction session no longer exists."), code="missing")
@@ -244,8 +245,10 @@ def session_delete(*, actor, session_id: int, now: datetime) -> AuctionSession:
     session.is_deleted, session.deleted_at = True, now
     session.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
     refunded = sum(services.refund_deposit(pk, now=now) for pk in held)
+    withdrawn = Coupon.objects.filter(auction_session=session, is_deleted=False).update(is_deleted=True,
+                                                                                        deleted_at=now)
     audit.record(actor=actor, action="auction_session.delete", target=session, before={"is_deleted": False},
-                 after={"is_deleted": True, "deposits_refunded": refunded})
+                 after={"is_deleted": True, "deposits_refunded": refunded, "coupons_withdrawn": withdrawn})
     transaction.on_commit(lambda: jobs.unschedule_session(session))
     return session
 

@@ -235,6 +235,12 @@ def test_soft_delete_confirms_first_cancels_jobs_and_refunds_deposits(
         operator_client, upcoming, user, fund, clock, django_capture_on_commit_callbacks):
     session = upcoming(title="Bye", deposit=Decimal("50"))
     lot = session.lots.get()
+    from shop.coupons.models import Coupon
+
+    coupon = Coupon.objects.create(name="Bye ¥5", kind="flat", value=Decimal("5"), scope="session",
+                                   auction_session=session, quantity=5, claim_opens_at=clock.now(),
+                                   claim_closes_at=session.ends_at, valid_from=clock.now(),
+                                   valid_until=session.ends_at + timedelta(days=1), status="claiming")
     from shop.auctions import jobs
 
     jobs.schedule_session(session)
@@ -255,6 +261,8 @@ def test_soft_delete_confirms_first_cancels_jobs_and_refunds_deposits(
     assert Wallet.objects.get(user=user).balance == Decimal("80")
     logged = AuditLog.objects.get(action="auction_session.delete")
     assert logged.before == {"is_deleted": False} and logged.after["deposits_refunded"] == 1
+    coupon.refresh_from_db()
+    assert coupon.is_deleted and logged.after["coupons_withdrawn"] == 1  # no longer in the coupon centre
     assert operator_client.post(_url("delete", session)).status_code == 404
     assert "Deleted" in operator_client.get(_url("detail", session)).content.decode()
 
