@@ -35,6 +35,7 @@ SHOP_APPS = [
     "shop.lottery",
     "shop.conversion",
     "shop.auctions",
+    "shop.gifts",
 ]
 
 INSTALLED_APPS = [

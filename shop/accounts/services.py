@@ -63,3 +63,9 @@ def address_delete(*, user: User, address_id: int) -> None:
         if successor:
             successor.is_default = True
             successor.save(update_fields=["is_default"])
+
+
+def mask_name(user) -> str:
+    """A shopper's name as shown to other shoppers: first character + ** + last (``a**e``)."""
+    name = (user.get_username() if user is not None else "") or "?"
+    return name[0] + "**" if len(name) <= 2 else f"{name[0]}**{name[-1]}"

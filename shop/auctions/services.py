@@ -370,12 +370,6 @@ def _notify_outbid(user_id: int, lot: Lot) -> None:
             notify(user, Text(T.OUTBID, lot=lot.title, price=lot.current_price), url=lot.get_absolute_url())
 
 
-def mask_name(user) -> str:
-    """A leader's name as shown to others: first character + ** + last (``a**e``)."""
-    name = (user.get_username() if user is not None else "") or "?"
-    return name[0] + "**" if len(name) <= 2 else f"{name[0]}**{name[-1]}"
-
-
 # --- comments ------------------------------------------------------------------------------------
 _SPACES = re.compile(r"\s+")
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from shop.accounts.services import mask_name
 from shop.checkout import pricing
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -157,7 +158,7 @@ def _lot_or_404(pk: int) -> Lot:
 
 
 def _name(user, viewer) -> str:
-    return _("You") if viewer.is_authenticated and user.pk == viewer.pk else services.mask_name(user)
+    return _("You") if viewer.is_authenticated and user.pk == viewer.pk else mask_name(user)
 
 
 def _live_context(request, lot, now) -> dict:

@@ -14,6 +14,13 @@ class ProductStatus(models.TextChoices):
 class ProductKind(models.TextChoices):
     REGULAR = "regular", _("Regular course")
     DEGREE = "degree", _("Degree programme")
+    GIFT = "gift", _("Gift package")
+
+
+#: kinds that are courses (paying grants an enrollment); a gift package credits gift units instead
+COURSE_KINDS = (ProductKind.REGULAR, ProductKind.DEGREE)
+#: a gift package carries 1 … MAX_GIFT_UNITS gifts
+MAX_GIFT_UNITS = 100
 
 
 class ProductQuerySet(models.QuerySet):
@@ -22,7 +29,8 @@ class ProductQuerySet(models.QuerySet):
 
 
 class Product(models.Model):
-    """A course. Sold through one or more price policies."""
+    """A course, or a gift package carrying ``gift_units`` gifts (its cover is the gift's photo,
+    its description the gift's). Sold through one or more price policies."""
 
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
@@ -31,6 +39,9 @@ class Product(models.Model):
     body = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ProductStatus.choices, default=ProductStatus.OFFLINE)
     kind = models.CharField(_("kind"), max_length=10, choices=ProductKind.choices, default=ProductKind.REGULAR)
+    gift_units = models.PositiveSmallIntegerField(
+        _("gifts in the package"), default=0,
+        help_text=_("Gift packages only: how many gifts one purchase gives the buyer to hand out."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -39,6 +50,12 @@ class Product(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="gift", gift_units__gte=1, gift_units__lte=MAX_GIFT_UNITS)
+                           | (~Q(kind="gift") & Q(gift_units=0))),
+                name="product_gift_units_iff_gift"),
+        ]
         verbose_name = _("product")
         verbose_name_plural = _("products")
 
@@ -51,6 +68,10 @@ class Product(models.Model):
     @property
     def is_online(self) -> bool:
         return self.status == ProductStatus.ONLINE
+
+    @property
+    def is_gift(self) -> bool:
+        return self.kind == ProductKind.GIFT
 
 
 #: Bounds of a price option (forms, service and CheckConstraints): a price up to one million and

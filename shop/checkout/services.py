@@ -188,7 +188,7 @@ def _place(user, line_ids, choices: Choices, *, shown_payable: Decimal, now: dat
         lines=[
             order_services.LineSpec(
                 title=line.product.title, product=line.product, policy=line.policy, policy_label=line.policy.label,
-                days=line.policy.days, coupon=settlement.line_coupons.get(line.pk), original=lq.original,
+                days=0 if line.product.is_gift else line.policy.days, units=line.product.gift_units, coupon=settlement.line_coupons.get(line.pk), original=lq.original,
                 line_discount=lq.line_discount, global_share=lq.global_share, balance_share=lq.balance_share,
                 final=lq.final,
             )

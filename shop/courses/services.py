@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shop.catalog.models import ProductKind
+from shop.catalog.models import COURSE_KINDS, ProductKind
 from shop.core import audit
 from shop.core.errors import DomainError
 from shop.orders.models import DegreeRegistration, Enrollment, EnrollmentStatus, Order, OrderLine, OrderStatus
@@ -26,7 +26,7 @@ def grant_enrollments(order: Order, now: datetime) -> list[Enrollment]:
     """Each paid line gives access for its policy's days from now, extending an active
     enrollment from its end (one enrollment per shopper and course)."""
     granted = []
-    for line in order.lines.select_related("product").filter(product__isnull=False).order_by("product_id"):
+    for line in order.lines.select_related("product").filter(product__kind__in=COURSE_KINDS).order_by("product_id"):
         enrollment, created = Enrollment.objects.select_for_update().get_or_create(
             user=order.user, product=line.product,
             defaults={"starts_at": now, "ends_at": now + timedelta(days=line.days), "last_line": line,
@@ -47,7 +47,7 @@ def grant_enrollments(order: Order, now: datetime) -> list[Enrollment]:
 def take_back_enrollments(order: Order, now: datetime) -> None:
     """A refund removes exactly the days this order bought. The enrollment ends only when what is
     left runs out by now (nothing else paid for it)."""
-    for line in order.lines.filter(product__isnull=False).order_by("product_id"):
+    for line in order.lines.filter(product__kind__in=COURSE_KINDS).order_by("product_id"):
         enrollment = Enrollment.objects.select_for_update().filter(user=order.user, product_id=line.product_id).first()
         if enrollment is None or enrollment.status == EnrollmentStatus.ENDED:
             continue

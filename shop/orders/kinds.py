@@ -13,6 +13,12 @@ its new status written, so they can rely on seeing each transition once:
 * ``release(order, now)`` — a pending order was cancelled or timed out: undo reservations.
   (Balance and coupons are given back by the core.)
 * ``take_back(order, now)`` — a refund was approved: remove exactly what this order granted.
+* ``check_refund(order)`` — a refund is asked for: raise a ``DomainError`` if what the order
+  granted can no longer be taken back.
+
+Another app may add hooks to a kind it does not own with :func:`extend` (gift packages sold in the
+same cart as courses add their units to the course kind's fulfilment); :func:`run` calls the
+kind's hook, then every extension's.
 
 Orders and payments never import the apps that register kinds.
 """
@@ -39,6 +45,7 @@ class OrderKind:
     fulfil: Callable = _nothing
     release: Callable = _nothing
     take_back: Callable = _nothing
+    check_refund: Callable = lambda order: None
     #: may the shopper cancel a pending order / ask for a refund of a paid one?
     shopper_can_cancel: bool = True
     refundable: bool = True
@@ -49,7 +56,18 @@ class OrderKind:
     needs_shipping: bool = False
 
 
+@dataclass(frozen=True)
+class KindExtension:
+    """Hooks another app adds to a kind (see :func:`extend`)."""
+
+    fulfil: Callable = _nothing
+    release: Callable = _nothing
+    take_back: Callable = _nothing
+    check_refund: Callable = lambda order: None
+
+
 _KINDS: dict[str, OrderKind] = {}
+_EXTENSIONS: dict[str, dict[str, KindExtension]] = {}
 
 
 def register(kind: OrderKind) -> OrderKind:
@@ -67,3 +85,16 @@ def get_kind(code: str) -> OrderKind:
 
 def registered() -> list[OrderKind]:
     return list(_KINDS.values())
+
+
+def extend(code: str, name: str, extension: KindExtension) -> None:
+    """Add ``extension``'s hooks to kind ``code`` (idempotent per ``name``)."""
+    _EXTENSIONS.setdefault(code, {})[name] = extension
+
+
+def run(hook: str, order, *args) -> None:
+    """Call ``hook`` (``fulfil``, ``release``, ``take_back`` or ``check_refund``) of the order's kind,
+    then of each extension of that kind."""
+    getattr(get_kind(order.kind), hook)(order, *args)
+    for extension in _EXTENSIONS.get(order.kind, {}).values():
+        getattr(extension, hook)(order, *args)

@@ -160,6 +160,8 @@ class OrderLine(models.Model):
     title = models.CharField(_("title"), max_length=120)
     policy_label = models.CharField(_("price option"), max_length=40, blank=True)
     days = models.PositiveIntegerField(_("days"), default=0)
+    #: gift units this line bought (a gift package); 0 for courses and other kinds
+    units = models.PositiveSmallIntegerField(_("gifts"), default=0)
     coupon = models.ForeignKey(
         "coupons.ClaimedCoupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

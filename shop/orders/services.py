@@ -31,6 +31,7 @@ from shop.scheduling.services import job_name, schedule_once, unschedule
 from shop.wallet.models import EntryKind
 from shop.wallet.services import credit, debit
 
+from . import kinds
 from . import texts as T
 from .kinds import get_kind
 from .models import TRANSITIONS, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
@@ -112,6 +113,7 @@ class LineSpec:
     policy: object | None = None
     policy_label: str = ""
     days: int = 0
+    units: int = 0
     item: str = ""
     coupon: object | None = None  # a ClaimedCoupon used on this line
 
@@ -161,7 +163,7 @@ def open_order(*, user, spec: OrderSpec, now: datetime, actor=None) -> Order:
         raise DomainError(_("Please try again."), code="retry")
     OrderLine.objects.bulk_create(
         OrderLine(order=order, product=line.product, policy=line.policy, item=line.item, title=line.title[:120],
-                  policy_label=line.policy_label, days=line.days, coupon=line.coupon, original=line.original,
+                  policy_label=line.policy_label, days=line.days, units=line.units, coupon=line.coupon, original=line.original,
                   line_discount=line.line_discount, global_share=line.global_share,
                   balance_share=line.balance_share, final=line.final)
         for line in spec.lines
@@ -192,7 +194,7 @@ def mark_paid(order_id: int, *, method: str, now: datetime, actor=None, note: Te
     order = _move(order_id, OrderStatus.PAID, actor=actor, now=now, note=note)
     order.payment_method = method
     order.save(update_fields=["payment_method"])
-    get_kind(order.kind).fulfil(order, now)
+    kinds.run("fulfil", order, now)
     transaction.on_commit(lambda: unschedule(_timeout_job(order)))
     notify(order.user, Text(T.PAID, number=order.number), url=order.get_absolute_url())
     return order
@@ -206,7 +208,7 @@ def _give_back(order: Order, *, now: datetime, actor) -> None:
         credit(user=order.user, asset="balance", amount=order.balance_used, kind=EntryKind.REFUND,
                memo=Text(T.MEMO_ORDER, number=order.number), ref=order.ref, actor=actor)
     coupon_services.release(ClaimedCoupon.objects.filter(order_ref=order.ref).values_list("pk", flat=True), now=now)
-    get_kind(order.kind).release(order, now)
+    kinds.run("release", order, now)
 
 
 @transaction.atomic
@@ -245,6 +247,8 @@ def request_refund(order_id: int, *, user, reason: str, now: datetime) -> Order:
     order = Order.objects.select_for_update().get(pk=order_id, user=user)
     if order.status == OrderStatus.PAID and not get_kind(order.kind).refundable:
         raise DomainError(_("This order can't be refunded."), code="not_refundable")
+    if order.status == OrderStatus.PAID:
+        kinds.run("check_refund", order)
     order = _move(order_id, OrderStatus.REFUND_REQUESTED, actor=user, now=now, note=reason, user=user)
     order.refund_reason = reason[:300]
     order.save(update_fields=["refund_reason"])
@@ -259,7 +263,7 @@ def refund(order_id: int, *, operator, now: datetime) -> Order:
     if order.balance_used > 0:
         credit(user=order.user, asset="balance", amount=order.balance_used, kind=EntryKind.REFUND,
                memo=Text(T.MEMO_REFUND, number=order.number), ref=order.ref, actor=operator)
-    get_kind(order.kind).take_back(order, now)
+    kinds.run("take_back", order, now)
     audit.record(actor=operator, action="order.refund_approve", target=order,
                  before={"status": OrderStatus.REFUND_REQUESTED}, after={"status": order.status})
     notify(order.user, Text(T.REFUND_APPROVED, number=order.number), url=order.get_absolute_url())
