@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('catalog', '0003_product_gift_units_alter_product_kind_and_more'),
+        ('catalog', '0003_gift_packages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
