@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("shop.lottery.urls")),
     path("", include("shop.auctions.urls")),
     path("", include("shop.conversion.urls")),
+    path("", include("shop.gifts.urls")),
     path("backoffice/", include("backoffice.urls")),
 ]
 if settings.DEBUG:

@@ -207,16 +207,42 @@ def make_product(db):
 
     counter = iter(range(1, 1_000_000))
 
-    def make(title: str | None = None, *, prices=("100.00",), status="online", kind="regular", days=30):
+    def make(title: str | None = None, *, prices=("100.00",), status="online", kind="regular", days=30, units=0):
         n = next(counter)
         product = Product.objects.create(title=title or f"Course {n}", slug=f"course-{n}-{os.getpid()}",
-                                         status=status, kind=kind, summary="A course")
+                                         status=status, kind=kind, summary="A course", gift_units=units)
         for position, price in enumerate(prices):
             PricePolicy.objects.create(product=product, label=f"Plan {position + 1}", price=Decimal(price),
                                        days=days, position=position)
         return product
 
     return make
+
+
+@pytest.fixture
+def make_gift_package(make_product):
+    """``make_gift_package(title, units=3, price="60.00")``: a gift package on sale."""
+
+    def make(title: str = "Tea gift box", *, units: int = 3, price: str = "60.00", **fields):
+        return make_product(title, prices=(price,), kind="gift", units=units, days=1, **fields)
+
+    return make
+
+
+@pytest.fixture
+def give_gifts(db):
+    """``give_gifts(user, package, n)``: the user holds n more units of the package (as if bought)."""
+    from django.db.models import F
+
+    from shop.gifts.models import GiftHolding
+
+    def give(user, package, n: int):
+        holding, _ = GiftHolding.objects.get_or_create(user=user, product=package)
+        GiftHolding.objects.filter(pk=holding.pk).update(bought=F("bought") + n, available=F("available") + n)
+        holding.refresh_from_db()
+        return holding
+
+    return give
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from shop.cart import services as cart_services
 from shop.core.errors import DomainError
+from shop.core.redirects import redirect_to_next, safe_next
 
 from . import services
 from .forms import AddressForm, ProfileForm, SignupForm
@@ -69,8 +70,9 @@ def address_edit(request, pk=None):
             user=request.user, address=form.save(commit=False), make_default=form.cleaned_data["make_default"]
         )
         messages.success(request, _("Address saved."))
-        return redirect("accounts:addresses")
-    return render(request, "accounts/address_form.html", {"form": form, "address": address})
+        return redirect_to_next(request, "accounts:addresses")
+    return render(request, "accounts/address_form.html",
+                  {"form": form, "address": address, "next": safe_next(request, "accounts:addresses")})
 
 
 @require_POST

@@ -1,0 +1,85 @@
+"""Reads for the gift-draw pages. Status is read against the clock: a timed draw past its time
+reads as closed to joins even before the job or the sweeper drew it."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+
+from shop.accounts.services import mask_name
+from shop.catalog.models import Product, ProductKind, ProductStatus
+
+from . import fairness
+from .models import GiftDraw, GiftHolding, Method, Participant
+
+
+def packages_on_sale():
+    return Product.objects.filter(kind=ProductKind.GIFT, status=ProductStatus.ONLINE).prefetch_related("policies")
+
+
+def holdings(user):
+    return list(GiftHolding.objects.filter(user=user).select_related("product").order_by("product__title"))
+
+
+def usable_holdings(user):
+    return [h for h in holdings(user) if h.available > 0]
+
+
+def units_available(user) -> int:
+    return GiftHolding.objects.filter(user=user).aggregate(n=Sum("available"))["n"] or 0
+
+
+def draw_by_token(token: str) -> GiftDraw | None:
+    if not token or len(token) > 32:
+        return None
+    return GiftDraw.objects.select_related("giver", "product").filter(token=token).first()
+
+
+def route(draw: GiftDraw, user, now) -> str:
+    """Which page the share link opens (SPEC §6): ``giver``, ``result``, ``waiting``, ``won``
+    (a direct gift received), ``closed`` or ``join``."""
+    entry = None
+    if user.is_authenticated:
+        if draw.giver_id == user.pk:
+            return "giver"
+        entry = Participant.objects.filter(draw=draw, user=user).first()
+    if draw.is_drawn() and draw.method != Method.DIRECT:
+        return "result"
+    if entry is not None:
+        return "won" if draw.method == Method.DIRECT else "waiting"
+    if not draw.joinable_at(now):
+        return "closed"
+    return "join"
+
+
+def entries(draw: GiftDraw, viewer=None) -> list[dict]:
+    """The participants in joining order, named as other shoppers see them."""
+    rows = []
+    for entry in Participant.objects.filter(draw=draw).select_related("user").order_by("position"):
+        mine = viewer is not None and viewer.is_authenticated and entry.user_id == viewer.pk
+        rows.append({"position": entry.position, "name": mask_name(entry.user), "mine": mine, "won": entry.won,
+                     "joined_at": entry.joined_at})
+    return rows
+
+
+def reveal(draw: GiftDraw, rows: list[dict]) -> dict | None:
+    """What a drawn full or timed draw publishes to be checked: the seed, its commitment, the
+    numbers in joining order and the winners in the order the algorithm picks them (which must
+    be exactly the participants marked as winners)."""
+    if not draw.is_random or not draw.is_drawn():
+        return None
+    numbers = [row["position"] for row in rows]
+    winners = fairness.pick_winners(draw.seed, numbers, draw.gifts)
+    return {"seed": draw.seed, "commitment": draw.seed_hash, "numbers": numbers, "winners": winners,
+            "gifts": draw.gifts, "numbers_text": ",".join(map(str, numbers)),
+            "winners_text": ",".join(map(str, winners)),
+            "matches": fairness.commitment(draw.seed) == draw.seed_hash
+            and set(winners) == {row["position"] for row in rows if row["won"]}}
+
+
+def given_draws(user):
+    return GiftDraw.objects.filter(giver=user).select_related("product").order_by("-created_at", "-id")
+
+
+def joined(user):
+    return Participant.objects.filter(user=user).select_related("draw__product", "draw__giver") \
+        .order_by("-joined_at", "-id")
