@@ -42,8 +42,9 @@ def signup(request):
             login(request, user, backend="shop.accounts.backends.UserBackend")
             cart_services.merge_at_login(request, user)
             messages.success(request, _("Welcome to Bazaar, %(name)s!") % {"name": user.username})
-            return redirect("home")
-    return render(request, "accounts/signup.html", {"form": form})
+            return redirect_to_next(request, "home")
+    next_url = safe_next(request, "home")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url if next_url != "/" else ""})
 
 
 @login_required
