@@ -18,7 +18,7 @@ class NewDrawForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 2}),
                            help_text=_("Shown to everyone who opens the link."))
     method = forms.ChoiceField(label=_("How the gifts are handed out"), choices=Method.choices,
-                               widget=forms.RadioSelect, initial=Method.FULL)
+                               widget=forms.RadioSelect(attrs={"class": "form-check-input"}), initial=Method.FULL)
     needed = forms.IntegerField(label=_("Draw when this many have joined"), min_value=2, max_value=MAX_NEEDED,
                                 required=False)
     draws_at = forms.DateTimeField(label=_("Draw at"), required=False,
@@ -49,7 +49,8 @@ class NewDrawForm(forms.Form):
 
 
 class AddressForm(forms.Form):
-    address = forms.ModelChoiceField(label=_("Send it to"), queryset=None, empty_label=None, widget=forms.RadioSelect,
+    address = forms.ModelChoiceField(label=_("Send it to"), queryset=None, empty_label=None,
+                                     widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                                      error_messages={"required": _("Choose the address we send the gift to."),
                                                      "invalid_choice": _("Choose the address we send the gift to.")})
 

@@ -3,17 +3,18 @@ reads as closed to joins even before the job or the sweeper drew it."""
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 
 from shop.accounts.services import mask_name
-from shop.catalog.models import Product, ProductKind, ProductStatus
+from shop.catalog.models import PricePolicy, Product, ProductKind, ProductStatus
 
 from . import fairness
 from .models import GiftDraw, GiftHolding, Method, Participant
 
 
 def packages_on_sale():
-    return Product.objects.filter(kind=ProductKind.GIFT, status=ProductStatus.ONLINE).prefetch_related("policies")
+    return Product.objects.filter(kind=ProductKind.GIFT, status=ProductStatus.ONLINE).prefetch_related(
+        Prefetch("policies", queryset=PricePolicy.objects.active()))
 
 
 def holdings(user):

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from shop.catalog.models import ProductKind
+from shop.catalog.models import Product, ProductKind
 from shop.core import audit
 from shop.core.errors import DomainError
 from shop.core.texts import Text
@@ -111,8 +111,11 @@ def _check_terms(*, gifts, method, wish, needed, draws_at, now) -> None:
 
 
 def _create(*, user, product_id, gifts, method, wish, now, needed, draws_at, key) -> GiftDraw:
+    # The package's kind is a subquery on the product, not a join: an UPDATE with a join becomes
+    # "id IN (SELECT … WHERE available >= n)", which PostgreSQL does not re-check after waiting for a
+    # concurrent reservation of the same row (it would go below zero); this WHERE is re-checked.
     reserved = GiftHolding.objects.filter(
-        user=user, product_id=product_id, product__kind=ProductKind.GIFT, available__gte=gifts,
+        user=user, product_id__in=Product.objects.filter(pk=product_id, kind=ProductKind.GIFT), available__gte=gifts,
     ).update(available=F("available") - gifts, in_draws=F("in_draws") + gifts)
     if not reserved:
         holding = GiftHolding.objects.filter(user=user, product_id=product_id).first()
@@ -142,7 +145,9 @@ def join(*, draw_id: int, user, now: datetime) -> Participant:
     try:
         with transaction.atomic():
             participant = _join(draw, user, now)
-    except IntegrityError:  # the same shopper's other request joined meanwhile
+    except (IntegrityError, Refused):
+        # the same shopper's other request joined meanwhile — perhaps taking the last place or gift,
+        # so this one found the draw full, drawn or gone: it gets that entry, not a refusal
         mine = Participant.objects.filter(draw=draw, user=user).first()
         if mine is None:
             raise

@@ -1,4 +1,5 @@
-// Gift draws: "Check it in my browser" recomputes a drawn draw from what the page reveals, with
+// Gift draws. The new-draw form shows only the field its open method needs (both show without
+// JavaScript). "Check it in my browser" recomputes a drawn draw from what the page reveals, with
 // the steps of shop/gifts/fairness.py — SHA-256 of the seed must be the published fingerprint,
 // and a seeded Fisher–Yates shuffle of the numbers 1…n must put the winners first.
 (function () {
@@ -23,6 +24,17 @@
     }
     return order.slice(0, count);
   }
+
+  function showMethodFields() {
+    var checked = document.querySelector("input[name=method]:checked");
+    document.querySelectorAll("[data-method-field]").forEach(function (el) {
+      el.hidden = !!checked && el.dataset.methodField !== checked.value;
+    });
+  }
+  document.addEventListener("change", function (evt) {
+    if (evt.target && evt.target.name === "method") { showMethodFields(); }
+  });
+  document.addEventListener("DOMContentLoaded", showMethodFields);
 
   document.addEventListener("click", async function (evt) {
     var button = evt.target.closest && evt.target.closest("[data-verify-draw]");
