@@ -10,6 +10,7 @@ urlpatterns = [
     path("coupons/", include("backoffice.coupons.urls")),
     path("campaigns/conversion/", include("backoffice.conversion.urls")),
     path("campaigns/", include("backoffice.campaigns.urls")),
+    path("gifts/", include("backoffice.gifts.urls")),
     path("auctions/", include("backoffice.auctions.urls")),
     path("orders/", include("backoffice.orders.urls")),
     path("wallets/", include("backoffice.wallets.urls")),

@@ -18,6 +18,7 @@ from shop.scheduling.models import Heartbeat
 from shop.wallet.models import LedgerEntry
 
 from .access import staff_area
+from .gifts.selectors import to_send as gifts_to_send
 
 PAID = [OrderStatus.PAID, OrderStatus.REFUND_REQUESTED]
 
@@ -61,6 +62,7 @@ def dashboard(request):
         "refunds_waiting": Order.objects.filter(status=OrderStatus.REFUND_REQUESTED).count(),
         "draws_today": Draw.objects.filter(created_at__gte=today).count(),
         "prizes_to_ship": PrizeOrder.objects.filter(status=PrizeOrderStatus.CLAIMED).count(),
+        "gifts_to_send": gifts_to_send().count(),
         "refunds_failing": list(GatewayRefund.objects.failing().select_related("order")[:10]),
     }
     live = AuctionSession.objects.alive().filter(starts_at__lte=now, ends_at__gt=now).order_by("ends_at", "id")

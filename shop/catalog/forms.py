@@ -10,17 +10,22 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.core.money import format_money
 
-from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product
-from .services import PolicyInput, ProductInput, unique_slug_for
+from .models import MAX_DAYS, MAX_GIFT_UNITS, MAX_POSITION, MAX_PRICE, PricePolicy, Product, ProductKind
+from .services import GIFT_POLICY_DAYS, PolicyInput, ProductInput, unique_slug_for
 
 COVER_MAX_BYTES = 2 * 1024 * 1024
 COVER_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
 class ProductForm(forms.ModelForm):
+    #: required for a gift package (1 … MAX_GIFT_UNITS), 0 for a course (checked in ``clean``)
+    gift_units = forms.IntegerField(
+        label=_("Gifts in the package"), required=False,
+        widget=forms.NumberInput(attrs={"min": "1", "max": str(MAX_GIFT_UNITS), "inputmode": "numeric"}))
+
     class Meta:
         model = Product
-        fields = ["title", "slug", "summary", "body", "kind", "status", "cover"]
+        fields = ["title", "slug", "summary", "body", "kind", "gift_units", "status", "cover"]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 7}),
             "summary": forms.TextInput(),
@@ -36,13 +41,18 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
+        self.fields["gift_units"].help_text = _(
+            "Gift packages only: how many gifts one purchase gives the buyer to hand out in gift draws "
+            "(1 to %(max)s). Leave it empty for a course.") % {"max": MAX_GIFT_UNITS}
+        if not self.is_bound and not self.instance.gift_units:
+            self.initial["gift_units"] = None  # a course shows an empty box, not "0"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             "title", "slug", "summary", "body",
             Row(Column("kind", css_class="col-sm-6"), Column("status", css_class="col-sm-6")),
-            "cover",
+            "gift_units", "cover",
         )
 
     def clean_slug(self):
@@ -64,6 +74,26 @@ class ProductForm(forms.ModelForm):
                 raise forms.ValidationError(_("Upload a JPEG, PNG, WebP or GIF image."), code="format")
         return cover
 
+    def clean(self):
+        """A gift package holds 1 … MAX_GIFT_UNITS gifts; a course holds none (an empty box is 0)."""
+        data = super().clean()
+        kind, units = data.get("kind"), data.get("gift_units")
+        if kind == ProductKind.GIFT:
+            if units is None:
+                self.add_error("gift_units", forms.ValidationError(
+                    _("Enter how many gifts the package holds (1 to %(max)s)."), params={"max": MAX_GIFT_UNITS},
+                    code="required"))
+            elif not 1 <= units <= MAX_GIFT_UNITS:
+                self.add_error("gift_units", forms.ValidationError(
+                    _("A gift package holds 1 to %(max)s gifts."), params={"max": MAX_GIFT_UNITS}, code="range"))
+        elif kind:
+            if units:
+                self.add_error("gift_units", forms.ValidationError(
+                    _("Only a gift package holds gifts: leave this empty for a course."), code="course"))
+            else:
+                data["gift_units"] = 0
+        return data
+
     def validate_unique(self):
         """``clean_slug`` checks the slug with a clear message; the service's unique constraint
         settles races."""
@@ -73,7 +103,7 @@ class ProductForm(forms.ModelForm):
         cover = data.get("cover")
         return ProductInput(
             title=data["title"], slug=data["slug"], summary=data.get("summary", ""), body=data.get("body", ""),
-            kind=data["kind"], status=data["status"],
+            kind=data["kind"], gift_units=data.get("gift_units") or 0, status=data["status"],
             cover=False if cover is False else (cover if "cover" in self.changed_data else None),
             policies=policies.to_inputs(),
         )
@@ -85,13 +115,30 @@ class PolicyForm(forms.ModelForm):
         fields = ["label", "price", "days", "position", "is_active"]
         labels = {"label": _("Display text"), "days": _("Days"), "position": _("Order")}
         widgets = {"label": forms.TextInput(attrs={"placeholder": _("e.g. 3 months")})}
+        help_texts = {"days": _("Not used for a gift package.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["price"].widget.attrs.update(min="0.01", max=str(MAX_PRICE), step="0.01", inputmode="decimal")
         self.fields["days"].widget.attrs.update(min="1", max=str(MAX_DAYS), inputmode="numeric")
+        self.fields["days"].required = False  # required for a course: checked in ``clean``
         self.fields["position"].widget.attrs.update(min="0", max=str(MAX_POSITION))
         self.fields["position"].required = False
+
+    @property
+    def for_gift(self) -> bool:
+        """Whether the product being saved is a gift package: the kind posted with the product
+        form (the formset is bound to the same data)."""
+        return self.is_bound and self.data.get("kind") == ProductKind.GIFT
+
+    def clean(self):
+        data = super().clean()
+        if "days" in data and data["days"] is None:
+            if self.for_gift:
+                data["days"] = GIFT_POLICY_DAYS  # not used by a gift package; the model wants a number
+            else:
+                self.add_error("days", forms.ValidationError(_("Enter the days of access."), code="required"))
+        return data
 
     def clean_price(self):
         price = self.cleaned_data.get("price")

@@ -23,20 +23,32 @@ from shop.core.money import CENT, format_money
 from shop.core.uploads import stored_first
 
 from . import selectors
-from .models import MAX_DAYS, MAX_POSITION, MAX_PRICE, PricePolicy, Product, ProductKind, ProductStatus
+from .models import (
+    MAX_DAYS,
+    MAX_GIFT_UNITS,
+    MAX_POSITION,
+    MAX_PRICE,
+    PricePolicy,
+    Product,
+    ProductKind,
+    ProductStatus,
+)
 
-PRODUCT_FIELDS = ["title", "slug", "summary", "body", "kind", "status", "cover"]
+PRODUCT_FIELDS = ["title", "slug", "summary", "body", "kind", "gift_units", "status", "cover"]
+#: what a gift package's price options store as their days: a purchase gives gifts, not access
+GIFT_POLICY_DAYS = 1
 POLICY_FIELDS = ["id", "label", "price", "days", "position", "is_active"]
 
 
 @dataclass(frozen=True)
 class PolicyInput:
     """One row of the price-policy editor. ``id`` is None for a new policy; ``remove`` asks to
-    delete it (or retire it when it has been used)."""
+    delete it (or retire it when it has been used). ``days`` is not used by a gift package: left
+    empty there, :data:`GIFT_POLICY_DAYS` is stored."""
 
     label: str
     price: Decimal
-    days: int
+    days: int | None
     position: int = 0
     is_active: bool = True
     id: int | None = None
@@ -51,6 +63,8 @@ class ProductInput:
     body: str = ""
     kind: str = ProductKind.REGULAR
     status: str = ProductStatus.OFFLINE
+    #: gifts one purchase of a gift package gives (1 … MAX_GIFT_UNITS); 0 for a course
+    gift_units: int | None = 0
     #: an uploaded file to set, ``False`` to clear the cover, ``None`` to keep it
     cover: object = None
     policies: list[PolicyInput] = field(default_factory=list)
@@ -87,12 +101,27 @@ def _check_policy(row: PolicyInput) -> None:
         raise DomainError(_("Enter an order from 0 to %(max)s.") % {"max": MAX_POSITION}, code="policy_position")
 
 
+def gift_units_for(kind: str, units: int | None) -> int:
+    """The units a product of ``kind`` stores: 1 … MAX_GIFT_UNITS for a gift package, 0 for a
+    course (``None`` reads as 0). Raises ``DomainError`` (code ``gift_units``) otherwise."""
+    units = units or 0
+    if kind == ProductKind.GIFT:
+        if not 1 <= units <= MAX_GIFT_UNITS:
+            raise DomainError(_("A gift package holds 1 to %(max)s gifts.") % {"max": MAX_GIFT_UNITS},
+                              code="gift_units")
+        return units
+    if units:
+        raise DomainError(_("Only a gift package holds gifts: leave the number of gifts empty for a course."),
+                          code="gift_units")
+    return 0
+
+
 def product_save(*, actor, data: ProductInput, product_id: int | None = None) -> Product:
     """Create (``product_id`` None) or update a product and its price policies in one transaction
     (a new cover is written to storage before it, and removed if it fails).
 
     Raises ``DomainError`` with ``code`` ``"slug_taken"``, ``"no_policy"``, ``"online_needs_policy"``,
-    ``"policy_*"`` or ``"unknown_policy"``.
+    ``"gift_units"``, ``"policy_*"`` or ``"unknown_policy"``.
     """
     with stored_first(Product._meta.get_field("cover"), data.cover) as cover:
         return _product_save(actor=actor, data=replace(data, cover=cover), product_id=product_id)
@@ -114,6 +143,7 @@ def _product_save(*, actor, data: ProductInput, product_id: int | None) -> Produ
     product.title, product.slug = title, slug
     product.summary, product.body = data.summary.strip(), data.body.strip()
     product.kind = ProductKind(data.kind).value
+    product.gift_units = gift_units_for(product.kind, data.gift_units)
     product.status = ProductStatus(data.status).value
     if data.cover is False:
         product.cover = ""
@@ -126,7 +156,7 @@ def _product_save(*, actor, data: ProductInput, product_id: int | None) -> Produ
         raise DomainError(_("Another course already uses the slug “%(slug)s”.") % {"slug": slug},
                           code="slug_taken") from None
 
-    _save_policies(product, data.policies)
+    _save_policies(product, data.policies, gift=product.is_gift)
     if not product.policies.exists():
         raise DomainError(_("Add at least one price option."), code="no_policy")
     if product.status == ProductStatus.ONLINE and not product.policies.active().exists():
@@ -137,7 +167,7 @@ def _product_save(*, actor, data: ProductInput, product_id: int | None) -> Produ
     return product
 
 
-def _save_policies(product: Product, rows: list[PolicyInput]) -> None:
+def _save_policies(product: Product, rows: list[PolicyInput], *, gift: bool) -> None:
     existing = {p.pk: p for p in PricePolicy.objects.select_for_update().filter(product=product)}
     for row in rows:
         if row.id is not None and row.id not in existing:
@@ -146,6 +176,8 @@ def _save_policies(product: Product, rows: list[PolicyInput]) -> None:
             if row.id is not None:
                 _retire_or_delete(existing[row.id])
             continue
+        if gift and not row.days:
+            row = replace(row, days=GIFT_POLICY_DAYS)
         _check_policy(row)
         policy = existing.get(row.id) or PricePolicy(product=product)
         policy.label, policy.price, policy.days = row.label.strip(), row.price, row.days

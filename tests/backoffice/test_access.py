@@ -52,6 +52,14 @@ def known(user, make_user, fund, make_product, make_coupon, cart_with, make_camp
     objects["auctions"] = {"pk": auction.pk, "lot_id": auction.lots.get().pk,
                            "colour_id": CommentColour.objects.create(name="Rose", css="#d63384", price=5).pk,
                            "word_id": BannedWord.objects.create(word="spam").pk}
+    from shop.gifts.models import GiftHolding
+    from shop.gifts.services import create_draw
+
+    package = make_product("Tea box", kind="gift", units=3, days=1)
+    giver = make_user("giver")
+    GiftHolding.objects.create(user=giver, product=package, bought=3, available=3)
+    objects["gifts"] = {"pk": create_draw(user=giver, product_id=package.pk, gifts=2, method="direct", wish="Enjoy",
+                                          now=clock.now()).pk}
     return objects
 
 
