@@ -199,6 +199,41 @@ def _auction_scene(*, alice, bob, now) -> dict:
     }
 
 
+def _gift_scene(*, alice, bob, now) -> dict:
+    """The demo's full-3 draw (alice gives, bob joined), a drawn one with its fairness section, a
+    direct gift bob received (his address form), a timed one with a countdown."""
+    from shop.accounts.models import User
+    from shop.gifts import services as gifts
+    from shop.gifts.models import GiftDraw, GiftHolding
+
+    holding = GiftHolding.objects.get(user=alice)
+    GiftHolding.objects.filter(pk=holding.pk).update(bought=holding.bought + 6, available=holding.available + 6)
+    open_draw = GiftDraw.objects.get(giver=alice)
+    carol = User.objects.create_user("carol-gifts", password="x")
+
+    def draw(**terms):
+        return gifts.create_draw(user=alice, product_id=holding.product_id, wish="Tea for my friends — enjoy!",
+                                 now=now, **terms)
+
+    drawn = draw(gifts=1, method="full", needed=2)
+    gifts.join(draw_id=drawn.pk, user=bob, now=now)
+    gifts.join(draw_id=drawn.pk, user=carol, now=now)
+    direct = draw(gifts=2, method="direct")
+    gifts.join(draw_id=direct.pk, user=bob, now=now)
+    timed = draw(gifts=2, method="timed", draws_at=now + timedelta(days=2))
+    return {
+        "gifts": "/gifts/",
+        "gift-new": "/gifts/new/",
+        "gift-open": open_draw.get_absolute_url(),
+        "gift-drawn": drawn.get_absolute_url(),
+        "gift-direct": direct.get_absolute_url(),
+        "gift-timed": timed.get_absolute_url(),
+        "my-gifts": "/me/gifts/",
+        "my-gifts-given": "/me/gifts/?tab=given",
+        "my-gifts-joined": "/me/gifts/?tab=joined",
+    }
+
+
 @pytest.fixture
 def scene(db) -> Scene:
     from django.contrib.auth.tokens import default_token_generator
@@ -254,6 +289,7 @@ def scene(db) -> Scene:
     assert Decimal(pending.payable) > 0
     campaigns = _campaign_scene(alice=alice, operator=operator, now=now)
     auctions = _auction_scene(alice=alice, bob=bob, now=now)
+    gift_draws = _gift_scene(alice=alice, bob=bob, now=now)
 
     paths = {
         # storefront
@@ -319,6 +355,7 @@ def scene(db) -> Scene:
         "bo-not-found": "/backoffice/orders/NO-SUCH-ORDER/",
         **campaigns,
         **auctions,
+        **gift_draws,
     }
     return Scene(users={"shopper": alice, "new-shopper": bob, "operator": operator, "shopper-zh": alice,
                         "operator-zh": operator}, paths=paths)
@@ -328,7 +365,7 @@ ANONYMOUS_PAGES = ["home", "home-menus-open", "products", "products-search", "pr
                    "product-degree", "cart", "coupon-centre", "signup", "login", "password-reset",
                    "password-reset-sent", "password-reset-confirm", "password-reset-complete", "not-found",
                    "lotteries", "lottery", "lottery-exchange", "auctions", "auction-session", "auction-lot",
-                   "auction-lot-preview"]
+                   "auction-lot-preview", "gifts", "gift-open", "gift-timed"]
 SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degree", "cart", "checkout",
                  "coupon-centre", "my-coupons-unused", "my-coupons-used", "my-coupons-expired", "orders",
                  "orders-paid", "order-pending", "order-paid", "order-refund-requested", "my-courses",
@@ -339,9 +376,12 @@ SHOPPER_PAGES = ["home", "home-menus-open", "products", "product", "product-degr
                  "prize-to-claim", "prize-claimed", "prize-shipped", "prize-fulfilled", "convert",
                  "auctions", "auctions-upcoming", "auctions-ended", "auction-session", "auction-session-upcoming",
                  "auction-lot", "auction-lot-preview", "auction-lot-ended", "my-auctions", "my-auctions-bids",
-                 "my-auctions-won", "my-auctions-deposits", "auction-pay", "auction-order"]
+                 "my-auctions-won", "my-auctions-deposits", "auction-pay", "auction-order",
+                 "gifts", "gift-new", "gift-open", "gift-drawn", "gift-direct", "gift-timed", "my-gifts",
+                 "my-gifts-given", "my-gifts-joined"]
 NEW_SHOPPER_PAGES = ["cart", "orders", "my-coupons-unused", "wallet", "notifications", "addresses", "my-courses",
-                     "lotteries", "lottery-members", "my-prizes", "convert", "auction-lot", "my-auctions"]
+                     "lotteries", "lottery-members", "my-prizes", "convert", "auction-lot", "my-auctions",
+                     "gift-new", "gift-open", "gift-drawn", "gift-direct", "my-gifts", "my-gifts-joined"]
 OPERATOR_PAGES = ["bo-dashboard", "home-menus-open", "bo-products", "bo-product-new", "bo-product-edit", "bo-coupons",
                   "bo-coupon-new", "bo-coupon-detail", "bo-coupon-edit", "bo-coupon-delete", "bo-orders",
                   "bo-order-pending", "bo-order-refund-requested", "bo-order-paid", "bo-enrollments", "bo-enrollment",
@@ -356,7 +396,8 @@ OPERATOR_PAGES = ["bo-dashboard", "home-menus-open", "bo-products", "bo-product-
 # Chinese labels are shorter or longer than English ones: the main pages once more in zh-Hans
 SHOPPER_ZH_PAGES = ["home", "products", "product", "cart", "checkout", "coupon-centre", "my-coupons-unused", "orders",
                     "order-pending", "wallet", "notifications", "addresses", "lotteries", "lottery", "my-prizes",
-                    "prize-claimed", "convert", "auctions", "auction-lot", "my-auctions", "auction-pay"]
+                    "prize-claimed", "convert", "auctions", "auction-lot", "my-auctions", "auction-pay",
+                    "gifts", "gift-new", "gift-drawn", "my-gifts"]
 OPERATOR_ZH_PAGES = ["bo-dashboard", "bo-products", "bo-product-edit", "bo-coupons", "bo-coupon-new", "bo-orders",
                      "bo-order-refund-requested", "bo-wallet", "bo-audit", "bo-campaigns", "bo-campaign-edit",
                      "bo-prize-orders", "bo-replay", "bo-conversion", "bo-auctions", "bo-auction-lot",
