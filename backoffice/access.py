@@ -6,13 +6,9 @@ partial request cannot bypass it.
 """
 
 from functools import wraps
-from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -59,18 +55,3 @@ def staff_area(permission: str | None = None):
     return decorate
 
 
-def safe_next(request, fallback: str) -> str:
-    """The ``next`` URL the request asks for (POST, else the query string) if it is safe to go
-    to — validated as Django's log-in does (this host, http(s), https when the request is) and
-    a path on this site, not a relative one — else ``fallback`` (a URL name or path)."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if (url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                        require_https=request.is_secure())
-            and urlsplit(candidate).path.startswith("/")):
-        return candidate
-    return resolve_url(fallback)
-
-
-def redirect_to_next(request, fallback: str) -> HttpResponseRedirect:
-    """Redirect to :func:`safe_next` — never to a user-supplied URL off this site."""
-    return HttpResponseRedirect(safe_next(request, fallback))

@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from shop.core import clock
 from shop.core.errors import DomainError
+from shop.core.redirects import redirect_to_next
 from shop.lottery import operations
 from shop.lottery.forms import MAX_PRIZE_ROWS, CampaignForm, CodeImportForm, CodePoolForm, ShipForm, prize_formset
 from shop.lottery.models import Campaign, CampaignKind, CodePool, Draw, Prize, PrizeOrder, PrizeOrderStatus
 from shop.lottery.services import published_odds
 
-from ..access import StaffRequiredMixin, redirect_to_next, staff_area
+from ..access import StaffRequiredMixin, staff_area
 from ..tables import BackofficeListView
 from . import selectors
 from .filters import TO_SHIP, CampaignFilter, DrawFilter, PoolFilter, PrizeOrderFilter

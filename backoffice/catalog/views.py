@@ -10,8 +10,9 @@ from shop.catalog import selectors, services
 from shop.catalog.forms import ProductForm, policy_formset
 from shop.catalog.models import Product, ProductStatus
 from shop.core.errors import DomainError
+from shop.core.redirects import redirect_to_next
 
-from ..access import StaffRequiredMixin, redirect_to_next, staff_area
+from ..access import StaffRequiredMixin, staff_area
 from ..tables import BackofficeListView
 from .filters import ProductFilter
 from .tables import ProductTable

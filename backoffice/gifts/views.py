@@ -18,10 +18,11 @@ from django_tables2 import RequestConfig
 
 from shop.core import clock
 from shop.core.errors import DomainError
+from shop.core.redirects import redirect_to_next
 from shop.gifts import services
 from shop.gifts.models import GiftDraw, Method, Participant
 
-from ..access import StaffRequiredMixin, redirect_to_next, staff_area
+from ..access import StaffRequiredMixin, staff_area
 from ..tables import BackofficeListView
 from . import selectors
 from .filters import TO_SEND, GiftDrawFilter, WinnerFilter
