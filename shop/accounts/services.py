@@ -69,3 +69,14 @@ def mask_name(user) -> str:
     """A shopper's name as shown to other shoppers: first character + ** + last (``a**e``)."""
     name = (user.get_username() if user is not None else "") or "?"
     return name[0] + "**" if len(name) <= 2 else f"{name[0]}**{name[-1]}"
+
+
+def address_matching(addresses, shipping: dict | None):
+    """The address of ``addresses`` that ``shipping`` (a stored name/phone/address copy) was taken
+    from, else the default one, else the first — what a "ship to" choice starts on."""
+    if shipping:
+        for address in addresses:
+            if (address.name, address.phone, address.address) == (
+                    shipping.get("name"), shipping.get("phone"), shipping.get("address")):
+                return address
+    return next((a for a in addresses if a.is_default), addresses[0] if addresses else None)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from shop.accounts.services import mask_name
+from shop.accounts.services import address_matching, mask_name
 from shop.checkout import pricing
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -353,15 +353,6 @@ def my_auctions(request):
     return render(request, "auctions/mine.html#my-auctions" if _partial(request) else "auctions/mine.html", context)
 
 
-def _address_initial(addresses, shipping):
-    if shipping:
-        for address in addresses:
-            if (address.name, address.phone, address.address) == (
-                    shipping.get("name"), shipping.get("phone"), shipping.get("address")):
-                return address
-    return next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
-
-
 def _quote(order, coupon, balance: Decimal, wallet: Decimal) -> dict:
     """The breakdown shown before paying (the same arithmetic as ``settlement.prepare_payment``)."""
     if order.global_coupon_id or order.balance_used:  # already counted: the order says it all
@@ -395,7 +386,7 @@ def pay_order(request, number):
     coupons = selectors.session_coupons(request.user, lot.session_id if lot else 0, now)
     kwargs = {"addresses": request.user.addresses.all(), "coupons": coupons, "wallet_balance": wallet,
               "settled": settled}
-    initial_address = _address_initial(addresses, order.shipping)
+    initial_address = address_matching(addresses, order.shipping)
     form = PayForm(initial={"address": initial_address}, **kwargs)
     status = 200
     if request.method == "POST" and (payable_now or needs_address):

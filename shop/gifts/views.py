@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from shop.accounts.services import address_matching
 from shop.core import clock
 from shop.core.errors import DomainError
 
@@ -89,17 +90,8 @@ def draw_page(request, token):
             addresses = list(request.user.addresses.order_by("-is_default", "-created_at"))
             context["addresses"] = addresses
             context["address_form"] = AddressForm(addresses=request.user.addresses.all(),
-                                                  initial={"address": _chosen(addresses, entry.shipping)})
+                                                  initial={"address": address_matching(addresses, entry.shipping)})
     return render(request, "gifts/draw.html", context)
-
-
-def _chosen(addresses, shipping):
-    if shipping:
-        for address in addresses:
-            if (address.name, address.phone, address.address) == (
-                    shipping.get("name"), shipping.get("phone"), shipping.get("address")):
-                return address
-    return next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
 
 
 @require_POST
