@@ -348,3 +348,59 @@ def test_lot_settlement_delivered_twice_and_raced_by_the_sweeper_settles_once(qc
             ledger = LedgerEntry.objects.filter(wallet=wallet, asset=asset).aggregate(total=Sum("amount"))["total"]
             assert ledger == getattr(wallet, asset)
     assert_both_clusters_worked(qclusters)
+
+
+DRAW_GIFT = "shop.gifts.tasks.draw"
+
+
+def test_timed_gift_draw_delivered_twice_and_raced_by_the_sweeper_draws_once(qclusters, make_user, fund,
+                                                                            make_gift_package, cart_with):
+    from shop.gifts import services as gift_services
+    from shop.gifts.models import DrawStatus, GiftDraw, GiftHolding, Participant
+
+    giver = make_shoppers(make_user, fund, 1, "giftgiver")[0]
+    package = make_gift_package("Scale-out tea box", units=6, price="60.00")
+    line = cart_with(giver, package)[0]
+    now = timezone.now()
+    order = place_order(giver, [line.pk], Choices(balance=Decimal("60.00")), shown_payable=Decimal("0.00"), now=now)
+    assert order.status == OrderStatus.PAID  # paid from the balance: the units are credited
+    joiners = make_shoppers(make_user, fund, 5, "giftjoiner")
+    draws = [gift_services.create_draw(user=giver, product_id=package.pk, gifts=2, method="timed", wish="Enjoy",
+                                       now=now, draws_at=now + timedelta(minutes=10)) for _ in range(3)]
+    crowded, lonely, empty = draws  # 4 participants, 1 participant, none
+    for joiner in joiners[:4]:
+        gift_services.join(draw_id=crowded.pk, user=joiner, now=now)
+    gift_services.join(draw_id=lonely.pk, user=joiners[4], now=now)
+    for draw in draws:  # only the deliveries below reach them
+        assert unschedule(job_name("gift", draw.pk, "draw")) == 1
+    GiftDraw.objects.filter(pk__in=[d.pk for d in draws]).update(draws_at=timezone.now() - timedelta(seconds=1))
+    started = timezone.now()
+
+    # Each draw's job twice as two tasks and twice as one package, plus two sweeps, at once.
+    ids = [enqueue(DRAW_GIFT, draw.pk) for draw in draws for _ in range(2)]
+    ids += [enqueue(DRAW_GIFT, draw.pk, twice=True, task_name=f"twice-gift-{draw.pk}") for draw in draws]
+    ids += [enqueue(SWEEP), enqueue(SWEEP)]
+    wait_for_tasks(ids, qclusters)
+    wait_for(lambda: all(sum(c.processed(f"twice-gift-{d.pk}") for c in qclusters) == 2 for d in draws),
+             what="second deliveries", clusters=qclusters, timeout=TASKS_TIMEOUT)
+    wait_for(lambda: not Notification.objects.filter(email=True, emailed_at__isnull=True).exists(),
+             what="e-mails sent", clusters=qclusters, timeout=TASKS_TIMEOUT)
+    time.sleep(1)
+
+    assert_no_failed_tasks()
+    drew = sum(map(bool, results_of(DRAW_GIFT, started))) + sum(r["gifts"] for r in results_of(SWEEP, started))
+    assert drew == len(draws), "a gift draw was drawn twice (or not at all)"
+    assert set(GiftDraw.objects.filter(pk__in=[d.pk for d in draws]).values_list("status", flat=True)) == {
+        DrawStatus.DRAWN}
+    assert [GiftDraw.objects.get(pk=d.pk).given_count for d in draws] == [2, 1, 0]
+    assert Participant.objects.filter(draw=crowded, won=True).count() == 2
+    assert Participant.objects.filter(draw=lonely, won=True).count() == 1
+    for joiner in joiners:
+        keys = list(Notification.objects.filter(user=joiner, key__startswith="gifts.").values_list("key", flat=True))
+        assert len(keys) == 1 and keys[0] in ("gifts.won", "gifts.not_won"), (joiner.username, keys)
+        mails = sum(len(re.findall(rf"^To: {re.escape(joiner.email)}$", c.output(), re.M)) for c in qclusters)
+        assert mails == 1, f"{joiner.username} e-mailed {mails} times"
+    assert Notification.objects.filter(user=giver, key="gifts.drawn").count() == len(draws)
+    holding = GiftHolding.objects.get(user=giver, product=package)
+    assert (holding.bought, holding.available, holding.in_draws, holding.given, holding.returned) == (6, 3, 0, 3, 3)
+    assert_both_clusters_worked(qclusters)
