@@ -43,7 +43,9 @@ from shop.core.errors import DomainError
 from shop.wallet.services import credit
 
 BIDS, CLIENTS, PER_CLIENT_SHOPPERS, ROUNDS = 400, 8, 4, 3
-WATCHERS, POLL_SECONDS, LIVE_BIDS, BID_EVERY = 100, 1.0, 12, 2.5
+WATCHERS, LIVE_BIDS, BID_EVERY = 100, 12, 2.5
+POLL_SECONDS = settings.BAZAAR_AUCTION_POLL_MS / 1000  # as the lot page polls
+GOAL_MS = 1000  # issue 10: a bid visible on every watcher within 1 s at p95
 DEPOSIT = Decimal("100")
 
 
@@ -266,16 +268,14 @@ def _live_updates(now):
     if not latencies or not trips[200] or not trips[204]:
         raise SystemExit(f"live updates: no watcher saw a bid ({len(errors)} errors{': ' + errors[0] if errors else ''})")
     p50, p95 = _pct(latencies, 0.50) * 1000, _pct(latencies, 0.95) * 1000
-    notes = [f"{WATCHERS} watchers ({WATCHERS // 2} signed in) polling every {POLL_SECONDS:.0f} s, gunicorn 2 sync "
+    notes = [f"{WATCHERS} watchers ({WATCHERS // 2} signed in) polling every {POLL_SECONDS * 1000:.0f} ms, gunicorn 2 sync "
              f"workers; {LIVE_BIDS} bids {BID_EVERY} s apart: {len(latencies)} (bid, watcher) pairs, p50 "
              f"{p50:.0f} ms, p95 {p95:.0f} ms, max {max(latencies) * 1000:.0f} ms; not seen: {missed}; errors: "
              f"{len(errors)}{' (' + errors[0] + ')' if errors else ''}",
              f"{polls} polls ({polls / (LIVE_BIDS * BID_EVERY + 5 * POLL_SECONDS):.0f}/s), round trip p50: 204 "
              f"{statistics.median(trips[204]) * 1000:.1f} ms, 200 {statistics.median(trips[200]) * 1000:.1f} ms"]
-    yield ("auctions: live update p50 after a bid (100 watchers)", p50, "ms", POLL_SECONDS * 1000, "ms",
-           p50 / (POLL_SECONDS * 1000))
-    yield ("auctions: live update p95 after a bid (100 watchers)", p95, "ms", POLL_SECONDS * 1000, "ms",
-           p95 / (POLL_SECONDS * 1000), *notes)
+    yield ("auctions: live update p50 after a bid (100 watchers)", p50, "ms", GOAL_MS, "ms", p50 / GOAL_MS)
+    yield ("auctions: live update p95 after a bid (100 watchers)", p95, "ms", GOAL_MS, "ms", p95 / GOAL_MS, *notes)
     if errors or missed:
         raise SystemExit(f"live updates: {len(errors)} errors, {missed} (bid, watcher) pairs never seen")
 

@@ -100,7 +100,8 @@ def _empty_caches():
     a rolled-back test database hands out again)."""
     from django.core.cache import cache
 
-    from shop.catalog import fragments, selectors
+    from shop.catalog import selectors
+    from shop.core import fragments
     from shop.coupons import claim_hints
 
     cache.clear()

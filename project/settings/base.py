@@ -232,6 +232,8 @@ BAZAAR_AUCTION_SOFT_CLOSE_MINUTES = int(os.environ.get("BAZAAR_AUCTION_SOFT_CLOS
 BAZAAR_AUCTION_HARD_END_MINUTES = int(os.environ.get("BAZAAR_AUCTION_HARD_END_MINUTES", "30"))
 BAZAAR_AUCTION_PAYMENT_HOURS = int(os.environ.get("BAZAAR_AUCTION_PAYMENT_HOURS", "24"))
 BAZAAR_AUCTION_COMMENT_SECONDS = int(os.environ.get("BAZAAR_AUCTION_COMMENT_SECONDS", "5"))
+# how often a lot page asks whether anything changed (an unchanged lot answers 204 from one query)
+BAZAAR_AUCTION_POLL_MS = max(200, int(os.environ.get("BAZAAR_AUCTION_POLL_MS", "500")))
 BAZAAR_CLUSTER_STALE_SECONDS = 180
 
 LOGGING = {

@@ -11,6 +11,7 @@ box and live part, "My auctions" and settling a won lot before paying.
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +30,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from shop.accounts.services import address_matching, mask_name
 from shop.checkout import pricing
-from shop.core import clock
+from shop.core import clock, fragments
 from shop.core.errors import DomainError
 from shop.core.money import ZERO, format_money
 from shop.orders import services as order_services
@@ -161,6 +163,9 @@ def _name(user, viewer) -> str:
     return _("You") if viewer.is_authenticated and user.pk == viewer.pk else mask_name(user)
 
 
+_SERVER_NOW = re.compile(r'data-server-now="\d+"')
+
+
 def _live_context(request, lot, now) -> dict:
     """What the live part shows: price, leader, end, the viewer's standing, history, comments."""
     viewer = request.user
@@ -176,7 +181,7 @@ def _live_context(request, lot, now) -> dict:
         "leader_name": _name(lot.leader, viewer) if lot.leader_id else "",
         "leading": leading, "outbid": maximum is not None and not leading, "maximum": maximum,
         "extended": lot.ends_at > lot.session.ends_at,
-        "polling": state not in SETTLED_STATES,
+        "polling": state not in SETTLED_STATES, "poll_ms": settings.BAZAAR_AUCTION_POLL_MS,
         "countdown_to": lot.session.starts_at if state in (LotState.NOT_STARTED, LotState.PREVIEW)
         else lot.ends_at if state == LotState.BIDDING else None,
     }
@@ -225,12 +230,23 @@ def lot_live(request, pk):
     if request.GET.get("v") == str(version):
         return HttpResponse(status=204)
     now = clock.now()
-    lot = _lot_or_404(pk)
-    context = _live_context(request, lot, now)
     shown = request.GET.get("s")
-    if shown is not None and shown != context["state"]:
-        context.update(_box_context(request, lot, now, context["state"]), boxes=True)
-    return render(request, "auctions/lot.html#lot-live", {**context, "oob": True, "main": "lot-live"})
+    viewer = request.user.pk or 0
+    # One render per lot version, state, language and viewer, shared by the process's requests
+    # (a bid sends every watcher here within a beat); never with the boxes (they carry a CSRF token).
+    key = fragments.key("auction-live", pk, version, shown, viewer) if fragments.enabled() else None
+    html = fragments.get(key) if key else None
+    if html is None:
+        lot = _lot_or_404(pk)
+        context = _live_context(request, lot, now)
+        boxes = shown is not None and shown != context["state"]
+        if boxes:
+            context.update(_box_context(request, lot, now, context["state"]), boxes=True)
+        html = render_to_string("auctions/lot.html#lot-live", {**context, "oob": True, "main": "lot-live"}, request)
+        if key and not boxes:
+            fragments.put(key, html)
+    # the countdown keeps to the server's clock of this answer, not of the cached render
+    return HttpResponse(_SERVER_NOW.sub(f'data-server-now="{int(now.timestamp())}"', html))
 
 
 def _box_response(request, lot, *, main: str, notice=None, status: int = 200, form=None):

@@ -1,7 +1,6 @@
 from functools import cache
 
-from shop.catalog import fragments
-from shop.core import sql
+from shop.core import fragments, sql
 
 from .models import Cart, CartLine
 from .services import SESSION_CART
@@ -13,7 +12,7 @@ def cart(request):
     Both are computed only when a template uses them: ``cart_count`` is one query (never for
     visitors without an account or a cart in their session; views that already know it pass
     ``cart_count`` themselves), ``navbar_key`` addresses the rendered header (see
-    :mod:`shop.catalog.fragments`) by everything it shows but the cart count (which the
+    :mod:`shop.core.fragments`) by everything it shows but the cart count (which the
     template adds, so that a view's own count saves the query): the shopper, their name and
     staff flag, the page's address (log-in link) and, for the log-out form's token, the
     browser's CSRF secret (not cached for a browser without one yet). Whatever the header

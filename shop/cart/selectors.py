@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from shop.catalog import fragments
 from shop.catalog.models import PricePolicy
-from shop.core import sql
+from shop.core import fragments, sql
 from shop.core.money import ZERO
 
 from .models import Cart, CartLine
@@ -62,7 +61,7 @@ def checkout_lines(user, line_ids: Iterable) -> list[CartLine]:
 
 
 def cart_key(request, lines: Iterable[CartLine]) -> str | None:
-    """The cart page's cached content (:mod:`shop.catalog.fragments`), addressed by what it
+    """The cart page's cached content (:mod:`shop.core.fragments`), addressed by what it
     shows: each line with its product (and whether it is online), chosen policy and the
     product's policies. None for a browser without a CSRF secret (each line has forms)."""
     secret = fragments.csrf_secret(request)

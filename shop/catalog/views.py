@@ -7,7 +7,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import fragments, selectors
+from shop.core import fragments
+
+from . import selectors
 from .models import Product, ProductKind
 
 PER_PAGE = 12

@@ -4,8 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from shop.catalog import fragments
-from shop.core import sql
+from shop.core import fragments, sql
 
 from .models import ClaimedCoupon, ClaimedStatus, Coupon, CouponHolding, CouponScope
 
@@ -40,7 +39,7 @@ def centre_coupons(now: datetime) -> CentreCoupons:
 
 
 def centre_key(request, page, cards) -> str | None:
-    """The coupon centre's cached content (:mod:`shop.catalog.fragments`), addressed by what it
+    """The coupon centre's cached content (:mod:`shop.core.fragments`), addressed by what it
     shows: each card's coupon (definition, claimed count, state by the clock, the shopper's
     holding, its course), the page and the shopper. None for a browser without a CSRF secret
     (each card's claim form carries a token)."""

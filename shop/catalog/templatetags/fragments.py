@@ -1,11 +1,11 @@
 """``{% load fragments %}`` and ``{% fragment key %}…{% endfragment %}``: the enclosed template
-is rendered once per ``key`` (see :mod:`shop.catalog.fragments`) and reused; with an empty key
+is rendered once per ``key`` (see :mod:`shop.core.fragments`) and reused; with an empty key
 it is rendered every time."""
 
 from django import template
 from django.utils.safestring import mark_safe
 
-from shop.catalog import fragments
+from shop.core import fragments
 
 register = template.Library()
 

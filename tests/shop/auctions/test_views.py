@@ -1,5 +1,6 @@
 """The shopper's auction pages, their htmx partials and the live poll (CSRF enforced on every POST)."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -165,7 +166,7 @@ def test_lot_page_for_a_visitor(client, lot):
     assert "¥300.00 – ¥500.00" in page and "None needed" in page
     assert "Log in to bid" in page and "Log in to comment" in page and "No bids yet" in page
     assert f'hx-get="/auctions/lots/{lot.pk}/live/?v={lot.version}&amp;s=bidding"' in page
-    assert 'hx-trigger="every 1s"' in page and 'hx-sync="this:drop"' in page
+    assert 'hx-trigger="every 500ms"' in page and 'hx-sync="this:drop"' in page
 
 
 def test_lot_page_bid_form_is_prefilled_with_the_next_minimum(shopper_client, user, other_user, lot):
@@ -205,7 +206,7 @@ def test_a_settled_lot_stops_polling_and_shows_the_result(shopper_client, user, 
     clock.advance(timedelta(hours=2))
     settlement.settle_lot(lot.pk, now=clock.now())
     page = page_of(shopper_client.get(f"/auctions/lots/{lot.pk}/"))
-    assert "You won this lot." in page and "Final price" in page and 'hx-trigger="every 1s"' not in page
+    assert "You won this lot." in page and "Final price" in page and 'hx-trigger="every 500ms"' not in page
 
 
 def test_unknown_or_deleted_lot_is_404(client, lot):
@@ -274,6 +275,29 @@ def test_live_fragment_says_you_lead_or_you_were_outbid(client, make_user, lot):
     page = page_of(client.get(f"/auctions/lots/{lot.pk}/live/"))
     assert "You were outbid" in page and 'data-testid="leader">b**t<' in page
     assert "You" in page  # anna's own bid in the history reads "You"
+
+
+def test_live_fragment_is_rendered_once_per_version_and_viewer(client, visitor, make_user, lot, clock,
+                                                                 django_assert_max_num_queries):
+    """A bid sends every watcher to the changed fragment: the process renders it once per version,
+    state, language and viewer, and each answer still carries its own server time."""
+    anna, bert = make_user("anna"), make_user("bert")
+    bid(anna, lot, "100")
+    url = f"/auctions/lots/{lot.pk}/live/?v=0&s=bidding"
+    client.force_login(anna)
+    first = page_of(client.get(url))
+    assert "You lead" in first
+    clock.advance(timedelta(seconds=7))
+    with django_assert_max_num_queries(3):  # the version, the session and the user: no render queries
+        again = page_of(client.get(url))
+    server_now = re.compile(r'data-server-now="(\d+)"')
+    assert int(server_now.search(again).group(1)) - int(server_now.search(first).group(1)) == 7
+    assert server_now.sub("", again) == server_now.sub("", first)
+    visitor.force_login(bert)  # another viewer of the same version gets their own render
+    theirs = page_of(visitor.get(url))
+    assert "You lead" not in theirs and 'data-testid="leader">a**a<' in theirs
+    bid(bert, lot, "150")  # a new version: a new render
+    assert "You were outbid" in page_of(client.get(url))
 
 
 def test_live_sends_the_boxes_when_the_state_by_the_clock_moved(client, lot, clock):

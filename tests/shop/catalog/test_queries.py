@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from shop.cart.models import Cart
 from shop.cart.services import add
-from shop.catalog import fragments, selectors
+from shop.catalog import selectors
 from shop.catalog.models import PricePolicy
+from shop.core import fragments
 from shop.coupons.services import claim
 
 # (cold, warm): session, user, the cart badge (the cart page counts its own lines), then the
