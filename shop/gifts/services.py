@@ -160,6 +160,8 @@ def _join(draw: GiftDraw, user, now: datetime) -> Participant:
     rows = GiftDraw.objects.filter(pk=draw.pk, status=DrawStatus.OPEN)
     if draw.method == Method.TIMED:
         if now >= draw.draws_at:
+            if draw.status != DrawStatus.OPEN:
+                raise _closed(draw)
             raise Refused(_("This draw has closed: it draws at its set time."), code="closed")
     elif draw.method == Method.FULL:
         rows = rows.filter(participant_count__lt=F("needed"))
@@ -199,7 +201,7 @@ def draw_now(draw_id: int, *, now: datetime) -> bool:
     """Draw a timed draw whose time has come (job ``gift:<id>:draw``, the sweeper, or the first
     read after its time). Exactly once: the status moves under the row lock."""
     with transaction.atomic():
-        draw = GiftDraw.objects.select_for_update().select_related("product").filter(pk=draw_id).first()
+        draw = GiftDraw.objects.select_for_update(of=("self",)).select_related("product").filter(pk=draw_id).first()
         if draw is None or not draw.is_due(now):
             return False
         _draw(draw, now)
