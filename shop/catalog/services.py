@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -121,10 +122,16 @@ def product_save(*, actor, data: ProductInput, product_id: int | None = None) ->
     (a new cover is written to storage before it, and removed if it fails).
 
     Raises ``DomainError`` with ``code`` ``"slug_taken"``, ``"no_policy"``, ``"online_needs_policy"``,
-    ``"gift_units"``, ``"policy_*"`` or ``"unknown_policy"``.
+    ``"gift_units"``, ``"kind_sold"``, ``"policy_*"`` or ``"unknown_policy"``.
     """
     with stored_first(Product._meta.get_field("cover"), data.cover) as cover:
         return _product_save(actor=actor, data=replace(data, cover=cover), product_id=product_id)
+
+
+def _sold(product: Product) -> bool:
+    """Whether any order holds the product: what paying for it granted (an enrollment or gift
+    units) and what a refund takes back follow its kind, so that may no longer change."""
+    return apps.get_model("orders", "OrderLine").objects.filter(product=product).exists()
 
 
 @transaction.atomic
@@ -142,7 +149,11 @@ def _product_save(*, actor, data: ProductInput, product_id: int | None) -> Produ
         raise DomainError(_("Enter a slug made of letters, numbers and dashes."), code="slug")
     product.title, product.slug = title, slug
     product.summary, product.body = data.summary.strip(), data.body.strip()
-    product.kind = ProductKind(data.kind).value
+    kind = ProductKind(data.kind).value
+    if before is not None and (kind == ProductKind.GIFT) != product.is_gift and _sold(product):
+        raise DomainError(_("This product has been sold, so it can't change between a course and a gift package."),
+                          code="kind_sold")
+    product.kind = kind
     product.gift_units = gift_units_for(product.kind, data.gift_units)
     product.status = ProductStatus(data.status).value
     if data.cover is False:

@@ -2,6 +2,7 @@
 package only (1–100), a course holds none, and a gift package's price options need no days; the
 shopper sees "N gifts in this package" and how to hand them out, in the cart and on the order."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -94,6 +95,33 @@ def test_turning_a_gift_package_into_a_course_asks_to_clear_the_gifts(operator_c
     assert operator_client.post(edit, {**data, "gift_units": ""}).status_code == 302
     package.refresh_from_db()
     assert package.kind == "regular" and package.gift_units == 0
+
+
+def test_a_sold_product_cannot_change_between_course_and_gift_package(operator, operator_client, make_product,
+                                                                       user, cart_with, fund, clock):
+    """What paying granted (an enrollment, gift units) and what a refund takes back follow the
+    kind: once sold, a course stays a course (its refund would otherwise keep the enrollment)."""
+    from shop.catalog.services import PolicyInput
+    from shop.checkout.services import Choices, place_order
+
+    course = make_product(prices=["40.00"], days=30)
+    policy = course.policies.get()
+    data = ProductInput(title=course.title, slug=course.slug, kind="gift", gift_units=2, policies=[
+        PolicyInput(id=policy.pk, label=policy.label, price=policy.price, days=policy.days)])
+    fund(user, balance="40")
+    place_order(user, [cart_with(user, course)[0].pk], Choices(balance=Decimal("40")), shown_payable=Decimal("0.00"),
+                now=clock.now())
+    with pytest.raises(DomainError) as refused:
+        product_save(actor=operator, product_id=course.pk, data=data)
+    assert refused.value.code == "kind_sold"
+    course.refresh_from_db()
+    assert course.kind == "regular" and course.gift_units == 0
+    product_save(actor=operator, product_id=course.pk, data=replace(data, kind="degree", gift_units=0))  # course kinds
+    edit = reverse("backoffice:catalog:edit", args=[course.pk])
+    response = operator_client.post(edit, _post(title=course.title, slug=course.slug, **{
+        "policies-INITIAL_FORMS": "1", "policies-0-id": policy.pk, "policies-0-days": "30"}))
+    assert response.status_code == 200 and "can't change between a course and a gift package" in \
+        response.content.decode().replace("&#x27;", "'")
 
 
 def test_the_form_shows_the_gifts_box_empty_for_a_course(operator_client, make_product):
