@@ -275,6 +275,16 @@ def test_giver_closes_a_direct_gift_and_gets_the_rest_back(client, make_user, gi
     draw.refresh_from_db()
     holding = GiftHolding.objects.get(user=giver)
     assert draw.status == DrawStatus.CLOSED and (holding.available, holding.in_draws, holding.given) == (4, 0, 1)
+    assert "You closed this draw; 2 gifts came back to your gifts." in text(client.get(draw.get_absolute_url()))
+
+
+def test_giver_sees_the_outcome_of_a_drawn_draw(client, make_user, giver, package, clock):
+    draw = make_draw(giver, package, clock, method="timed", needed=None, gifts=3,
+                     draws_at=clock.now() + timedelta(hours=1))
+    services.join(draw_id=draw.pk, user=make_user("bob"), now=clock.now())
+    clock.advance(timedelta(hours=1))
+    page = text(as_user(client, giver).get(draw.get_absolute_url()))
+    assert "Done: 1 gift has found its winner. 2 came back to your gifts." in page
 
 
 def test_qr_code_is_an_svg_of_the_share_link(client, giver, package, clock):
