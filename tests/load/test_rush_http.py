@@ -226,8 +226,18 @@ now = clock.now()
 product = Product.objects.online().get(slug="python-data-analysis")
 open_coupons = [c for c in Coupon.objects.filter(is_deleted=False) if c.claim_status_at(now) == "claiming"]
 scarce = min(open_coupons, key=lambda c: c.quantity)
+from django.db.models import F
+from shop.gifts import services as gifts
+from shop.gifts.models import GiftHolding
+holding = GiftHolding.objects.get(user__username="alice")
+GiftHolding.objects.filter(pk=holding.pk).update(bought=F("bought") + 8, available=F("available") + 8)
+alice = holding.user
+full = gifts.create_draw(user=alice, product_id=holding.product_id, gifts=3, method="full", needed=10,
+                         wish="Rush", now=now)
+direct = gifts.create_draw(user=alice, product_id=holding.product_id, gifts=5, method="direct", wish="Rush", now=now)
 print("LOAD-JSON", json.dumps({"slug": product.slug, "policy": product.policies.filter(is_active=True)
-      .order_by("position", "pk").first().pk, "coupon": scarce.pk, "quantity": scarce.quantity}))
+      .order_by("position", "pk").first().pk, "coupon": scarce.pk, "quantity": scarce.quantity,
+      "full_draw": full.token, "direct_draw": direct.token}))
 """
 
 CHECK = """
@@ -237,7 +247,16 @@ from django.db.models import Count, Max
 from shop.cart.models import CartLine
 from shop.coupons.models import ClaimedCoupon, Coupon, CouponHolding
 from shop.orders.models import Order
+from shop.gifts.models import GiftDraw
 from shop.wallet.models import Wallet
+
+
+def draw_facts(token):
+    draw = GiftDraw.objects.get(token=token)
+    return {"status": draw.status, "participants": draw.participant_count, "entries": draw.participants.count(),
+            "winners": draw.participants.filter(won=True).count()}
+
+
 users = get_user_model().objects.filter(username__startswith="rush")
 coupon = Coupon.objects.get(pk=COUPON)
 print("LOAD-JSON", json.dumps({
@@ -251,6 +270,8 @@ print("LOAD-JSON", json.dumps({
     "max_orders_per_user": (Order.objects.filter(user__in=users).values("user").annotate(n=Count("pk"))
                             .aggregate(m=Max("n"))["m"] or 0),
     "cart_lines_left": CartLine.objects.filter(cart__user__in=users).count(),
+    "full": draw_facts(FULL_TOKEN),
+    "direct": draw_facts(DIRECT_TOKEN),
 }))
 """
 
@@ -383,6 +404,14 @@ def _rush(server) -> tuple[list[Hit], Counter]:
             fields = [(n, v) for n, v in settlement.fields if n != "csrfmiddlewaretoken"]
             status, _, location = shopper.post_form("pay", settlement.action, fields)
             count("paid_placed" if status == 302 and "/checkout" not in location else f"pay_{status}")
+            # 5. Everyone opens two shared gift draws and presses Join at once: a full-10 draw of 3
+            # gifts and a direct gift of 5.
+            phase("gifts")
+            for kind in ("full_draw", "direct_draw"):
+                page_url = f"/gifts/{server[kind]}/"
+                shopper.go("gifts", "GET", page_url)
+                status, _, location = shopper.post_form("gifts", f"{page_url}join/", [])
+                count(f"{kind}_answered" if status == 302 and location.endswith(page_url) else f"{kind}_{status}")
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             errors.append(exc)
             barrier.abort()
@@ -414,7 +443,9 @@ def test_a_rush_of_32_shoppers_gets_no_5xx_and_consistent_data(server):
 
     signups = CLIENTS * SIGNUPS_PER_CLIENT
     assert outcome["signed_up"] == signups, outcome
-    data = _json_from(_manage(server["env"], "shell", "-c", CHECK.replace("COUPON", str(server["coupon"]))))
+    data = _json_from(_manage(server["env"], "shell", "-c", CHECK.replace("COUPON", str(server["coupon"]))
+                                         .replace("FULL_TOKEN", repr(server["full_draw"]))
+                                         .replace("DIRECT_TOKEN", repr(server["direct_draw"]))))
     assert data["users"] == outcome["signed_up"], data
     assert data["wallets"] == data["users"], data
     # Claims: never more than the quantity, the counter matches the rows, one per shopper, and
@@ -427,3 +458,8 @@ def test_a_rush_of_32_shoppers_gets_no_5xx_and_consistent_data(server):
     assert outcome["paid_placed"] == CLIENTS, outcome
     assert data["orders"] == CLIENTS and data["max_orders_per_user"] == 1, data
     assert data["cart_lines_left"] == 0, data
+    # Gift draws: every Join was answered; the full draw took exactly 10 and drew 3 winners once,
+    # the direct gift handed out exactly its 5 gifts.
+    assert outcome["full_draw_answered"] == outcome["direct_draw_answered"] == CLIENTS, outcome
+    assert data["full"] == {"status": "drawn", "participants": 10, "entries": 10, "winners": 3}, data
+    assert data["direct"] == {"status": "drawn", "participants": 5, "entries": 5, "winners": 5}, data
