@@ -270,7 +270,9 @@ def test_giver_closes_a_direct_gift_and_gets_the_rest_back(client, make_user, gi
     as_user(client, make_user("mallory"))
     assert client.post(f"/gifts/{draw.token}/close/").status_code == 404
     as_user(client, giver)
-    assert "Close and take back the rest" in text(client.get(draw.get_absolute_url()))
+    page = text(client.get(draw.get_absolute_url()))
+    assert "Close and take back the rest" in page and "onclick" not in page  # the CSP allows no inline handlers
+    assert "data-confirm=\"Close this draw and take back the gifts nobody has received?\"" in page
     client.post(f"/gifts/{draw.token}/close/")
     draw.refresh_from_db()
     holding = GiftHolding.objects.get(user=giver)
