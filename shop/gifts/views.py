@@ -79,7 +79,8 @@ def draw_page(request, token):
         draw.refresh_from_db()
     page = selectors.route(draw, request.user, now)
     rows = selectors.entries(draw, request.user)
-    context = {"draw": draw, "page": page, "now": now, "rows": rows, "reveal": selectors.reveal(draw, rows),
+    context = {"draw": draw, "page": page, "now": now, "rows": rows, "reveal": selectors.reveal(draw),
+               "more": max(0, draw.participant_count - len(rows)),
                "share_url": request.build_absolute_uri(draw.get_absolute_url()),
                "can_close": page == "giver" and draw.status == DrawStatus.OPEN and not draw.is_due(now)
                and (draw.method == Method.DIRECT or not draw.participant_count)}

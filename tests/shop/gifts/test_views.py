@@ -327,6 +327,18 @@ def test_draw_page_query_count_is_bounded(client, make_user, giver, package, clo
         client.get(draw.get_absolute_url())
 
 
+def test_a_big_draw_names_the_first_200_and_reveals_every_number(client, make_user, giver, package, clock):
+    draw = make_draw(giver, package, clock, method="timed", needed=None, gifts=2,
+                     draws_at=clock.now() + timedelta(hours=1))
+    users = [make_user(f"crowd{i}") for i in range(205)]
+    for user in users:
+        services.join(draw_id=draw.pk, user=user, now=clock.now())
+    clock.advance(timedelta(hours=1))
+    page = text(client.get(draw.get_absolute_url()))
+    assert page.count('<span class="text-secondary font-monospace me-2">#') == 200 and "and 5 more" in page
+    assert 'id="numbers">' + ",".join(str(n) for n in range(1, 206)) + "<" in page
+
+
 # --- verification ------------------------------------------------------------------------------
 def test_verify_command_recomputes_and_catches_tampering(make_user, giver, package, clock, capsys):
     draw = make_draw(giver, package, clock, gifts=2, needed=5)
