@@ -1,6 +1,8 @@
 import django_tables2 as tables
+from django.shortcuts import render
 from django.utils.html import format_html
 from django_filters.views import FilterView
+from django_tables2 import RequestConfig
 
 from shop.core.money import format_credits, format_money
 
@@ -12,6 +14,16 @@ class BackofficeTable(tables.Table):
         template_name = "backoffice/table.html"
         attrs = {"class": "table table-hover table-sm align-middle mb-0", "thead": {"class": "table-light"}}
         per_page = 25
+
+
+def table_page(request, table, template: str, context: dict, *, per_page: int = 25, status: int = 200):
+    """A page built around one table: the table paginated from the request; an htmx GET (its
+    sorting and paging links) gets just the table, anything else the whole ``template``."""
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    context["table"] = table
+    if request.htmx and request.method == "GET":
+        return render(request, "backoffice/_table.html", context)
+    return render(request, template, context, status=status)
 
 
 class MoneyColumn(tables.Column):

@@ -15,7 +15,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
 from shop.auctions import operations
 from shop.auctions.forms import BannedWordsForm, ColourForm, LotForm, SessionForm
@@ -24,7 +23,7 @@ from shop.core import clock
 from shop.core.errors import DomainError
 
 from ..access import StaffRequiredMixin, staff_area
-from ..tables import BackofficeListView
+from ..tables import BackofficeListView, table_page
 from . import selectors
 from .filters import ColourFilter, SessionFilter, WordFilter
 from .tables import BidTable, ColourTable, LotTable, SessionTable, WordTable
@@ -51,12 +50,6 @@ def _apply(form, exc: DomainError) -> int:
         return INVALID
     form.add_error(None, exc.message)
     return REFUSED
-
-
-def _table_page(request, table, template, context, *, per_page=25):
-    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
-    context["table"] = table
-    return render(request, "backoffice/_table.html" if request.htmx else template, context)
 
 
 # --- sessions ------------------------------------------------------------------------------------
@@ -105,7 +98,7 @@ def session_detail(request, pk):
     state = session.state_at(now)
     context = {"session": session, "state": state, "state_label": SessionState(state).label,
                "open": now < session.starts_at, "tab": "sessions"}
-    return _table_page(request, table, "backoffice/auctions/session_detail.html", context, per_page=50)
+    return table_page(request, table, "backoffice/auctions/session_detail.html", context, per_page=50)
 
 
 @staff_area(PERMISSION)
@@ -185,7 +178,7 @@ def lot_detail(request, lot_id):
                "open": now < session.starts_at and not lot.is_deleted and not session.is_deleted,
                "extended": lot.ends_at > session.ends_at, "deposits": selectors.lot_deposits(lot),
                "maxima": selectors.lot_maxima(lot), "result": selectors.lot_result(lot)}
-    return _table_page(request, table, "backoffice/auctions/lot_detail.html", context)
+    return table_page(request, table, "backoffice/auctions/lot_detail.html", context)
 
 
 @staff_area(PERMISSION)
@@ -259,10 +252,8 @@ def words(request):
             status = INVALID
     filters = WordFilter(request.GET, queryset=BannedWord.objects.all())
     table = WordTable(filters.qs if filters.is_valid() else BannedWord.objects.none())
-    response = _table_page(request, table, "backoffice/auctions/words.html",
-                           {"form": form, "result": result, "filter": filters, "tab": "words"}, per_page=50)
-    response.status_code = status
-    return response
+    return table_page(request, table, "backoffice/auctions/words.html",
+                      {"form": form, "result": result, "filter": filters, "tab": "words"}, per_page=50, status=status)
 
 
 @staff_area(PERMISSION)

@@ -1,13 +1,13 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
 from shop.conversion import rules, selectors, services
 from shop.conversion.models import SETTINGS_ID, ConversionSettings
 from shop.core import clock
 
 from ..access import staff_area
+from ..tables import table_page
 from .forms import SettingsForm
 from .tables import ConversionTable
 
@@ -20,9 +20,6 @@ def conversion_settings(request):
     now = clock.now()
     row = ConversionSettings.objects.filter(pk=SETTINGS_ID).first()
     table = ConversionTable(selectors.recent_conversions())
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
-    if request.htmx and request.method == "GET":
-        return render(request, "backoffice/_table.html", {"table": table})
     form = SettingsForm(request.POST if request.method == "POST" else None,
                         instance=ConversionSettings.objects.filter(pk=SETTINGS_ID).first())
     if request.method == "POST" and form.is_valid():
@@ -36,6 +33,5 @@ def conversion_settings(request):
             return redirect("backoffice:conversion:settings")
     month = rules.month_of(now)
     quota, used, count = selectors.month_summary(month, quota_if_unused=row.monthly_quota if row else 0)
-    context = {"form": form, "settings_row": row, "table": table, "month": month, "quota": quota, "used": used,
-               "count": count}
-    return render(request, "backoffice/conversion/settings.html", context)
+    context = {"form": form, "settings_row": row, "month": month, "quota": quota, "used": used, "count": count}
+    return table_page(request, table, "backoffice/conversion/settings.html", context)

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -11,7 +10,7 @@ from shop.coupons.forms import CouponForm
 from shop.coupons.models import Coupon
 
 from ..access import StaffRequiredMixin, staff_area
-from ..tables import BackofficeListView
+from ..tables import BackofficeListView, table_page
 from .filters import CouponFilter
 from .tables import ClaimedTable, CouponTable
 
@@ -69,8 +68,6 @@ def coupon_detail(request, pk):
     coupon = get_object_or_404(Coupon.objects.select_related("product", "auction_session"), pk=pk)
     now = clock.now()
     table = ClaimedTable(coupon.claims.select_related("user"), now=now)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
-    context = {"coupon": coupon, "table": table, "state": coupon.claim_status_at(now),
+    context = {"coupon": coupon, "state": coupon.claim_status_at(now),
                "editable": not coupon.is_deleted and coupon.claim_status_at(now) == "not_started"}
-    template = "backoffice/_table.html" if request.htmx else "backoffice/coupons/detail.html"
-    return render(request, template, context)
+    return table_page(request, table, "backoffice/coupons/detail.html", context)

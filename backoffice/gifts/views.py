@@ -11,10 +11,9 @@ import csv
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
 from shop.core import clock
 from shop.core.errors import DomainError
@@ -23,7 +22,7 @@ from shop.gifts import services
 from shop.gifts.models import GiftDraw, Method, Participant
 
 from ..access import StaffRequiredMixin, staff_area
-from ..tables import BackofficeListView
+from ..tables import BackofficeListView, table_page
 from . import selectors
 from .filters import TO_SEND, GiftDrawFilter, WinnerFilter
 from .forms import MarkSentForm
@@ -89,13 +88,10 @@ def draw_detail(request, pk):
     now = clock.now()
     state = selectors.state_at(draw, now)
     table = ParticipantTable(Participant.objects.filter(draw=draw).select_related("user"))
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    context = {"draw": draw, "state": state, "state_label": selectors.STATE_LABELS[state], "table": table,
+    context = {"draw": draw, "state": state, "state_label": selectors.STATE_LABELS[state],
                "counts": selectors.participant_counts(draw), "share_url": _share_url(request, draw),
                "seed_shown": draw.is_drawn() and draw.method != Method.DIRECT, "error": error}
-    if request.htmx and request.method != "POST":
-        return render(request, "backoffice/_table.html", context)
-    return render(request, "backoffice/gifts/detail.html", context, status=status)
+    return table_page(request, table, "backoffice/gifts/detail.html", context, per_page=50, status=status)
 
 
 @staff_area(PERMISSION)
