@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .kinds import get_kind
 
@@ -156,7 +157,7 @@ class OrderLine(models.Model):
     product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     policy = models.ForeignKey("catalog.PricePolicy", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
-    item = models.CharField(_("item"), max_length=64, blank=True)
+    item = models.CharField(pgettext_lazy("order line", "item"), max_length=64, blank=True)
     title = models.CharField(_("title"), max_length=120)
     policy_label = models.CharField(_("price option"), max_length=40, blank=True)
     days = models.PositiveIntegerField(_("days"), default=0)
