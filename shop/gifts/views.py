@@ -80,7 +80,7 @@ def draw_page(request, token):
     page = selectors.route(draw, request.user, now)
     rows = selectors.entries(draw, request.user)
     context = {"draw": draw, "page": page, "now": now, "rows": rows, "reveal": selectors.reveal(draw),
-               "more": max(0, draw.participant_count - len(rows)),
+               "more": max(0, draw.participant_count - len(rows)), "state": _state(draw),
                "share_url": request.build_absolute_uri(draw.get_absolute_url()),
                "can_close": page == "giver" and draw.status == DrawStatus.OPEN and not draw.is_due(now)
                and (draw.method == Method.DIRECT or not draw.participant_count)}
@@ -93,6 +93,26 @@ def draw_page(request, token):
             context["address_form"] = AddressForm(addresses=request.user.addresses.all(),
                                                   initial={"address": address_matching(addresses, entry.shipping)})
     return render(request, "gifts/draw.html", context)
+
+
+def _state(draw: GiftDraw) -> str:
+    """What the open pages of a draw show that others can change: its status and participants."""
+    return f"{draw.status}-{draw.participant_count}"
+
+
+@require_GET
+def draw_state(request, token):
+    """Polled by an open draw's page: **204** while nothing changed (one query), else an
+    ``HX-Refresh`` so the page shows the newcomers or the result."""
+    draw = _draw_or_404(token)
+    now = clock.now()
+    if draw.is_due(now) and services.draw_now(draw.pk, now=now):
+        draw.refresh_from_db()
+    if request.GET.get("v") == _state(draw):
+        return HttpResponse(status=204)
+    response = HttpResponse(status=200)
+    response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST

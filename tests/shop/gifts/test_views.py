@@ -222,6 +222,32 @@ def test_direct_gift_is_received_on_join_then_gone(client, make_user, giver, pac
     assert 'data-page="closed"' in page and "All the gifts have been handed out." in page
 
 
+def test_an_open_draw_page_polls_its_state_and_refreshes_on_a_change(client, make_user, giver, package, clock,
+                                                                     django_assert_num_queries):
+    draw = make_draw(giver, package, clock, needed=3)
+    page = text(client.get(draw.get_absolute_url()))
+    assert f'hx-get="/gifts/{draw.token}/state/?v=open-0" hx-trigger="every 5s" hx-swap="none"' in page
+    with django_assert_num_queries(1):
+        unchanged = client.get(f"/gifts/{draw.token}/state/?v=open-0", headers={"HX-Request": "true"})
+    assert unchanged.status_code == 204 and "HX-Refresh" not in unchanged
+    services.join(draw_id=draw.pk, user=make_user("bob"), now=clock.now())
+    changed = client.get(f"/gifts/{draw.token}/state/?v=open-0", headers={"HX-Request": "true"})
+    assert changed.status_code == 200 and changed["HX-Refresh"] == "true"
+    assert client.get("/gifts/nope/state/?v=open-0").status_code == 404
+    for name in ("carol", "dave"):  # the third join draws it: a drawn page polls no more
+        services.join(draw_id=draw.pk, user=make_user(name), now=clock.now())
+    assert "state-poll" not in text(client.get(draw.get_absolute_url()))
+
+
+def test_a_due_timed_draw_is_drawn_by_its_poll(client, make_user, giver, package, clock):
+    draw = make_draw(giver, package, clock, method="timed", needed=None, draws_at=clock.now() + timedelta(hours=1))
+    services.join(draw_id=draw.pk, user=make_user("bob"), now=clock.now())
+    clock.advance(timedelta(hours=1))
+    response = client.get(f"/gifts/{draw.token}/state/?v=open-1")
+    draw.refresh_from_db()
+    assert response["HX-Refresh"] == "true" and draw.status == DrawStatus.DRAWN
+
+
 # --- the winner's address ------------------------------------------------------------------------
 def test_winner_gives_an_address_from_the_address_book(client, make_user, giver, package, clock):
     draw = make_draw(giver, package, clock, method="direct", needed=None, gifts=2)
