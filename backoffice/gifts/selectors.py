@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from shop.gifts.models import DrawStatus, GiftDraw, Method, Participant
+from shop.gifts.models import DrawStatus, GiftDraw, Participant, due_at
 
 from ..campaigns.selectors import safe_cell
 
@@ -31,7 +31,7 @@ def state_at(draw: GiftDraw, now: datetime) -> str:
 
 def by_state(draws: QuerySet, state: str, now: datetime) -> QuerySet:
     """``draws`` whose :func:`state_at` ``now`` is ``state``, in SQL."""
-    due = Q(status=DrawStatus.OPEN, method=Method.TIMED, draws_at__lte=now)
+    due = due_at(now)
     if state == DUE:
         return draws.filter(due)
     if state == OPEN:

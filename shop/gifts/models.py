@@ -62,6 +62,11 @@ class DrawStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("gift draw", "Closed by the giver")
 
 
+def due_at(now) -> Q:
+    """Timed draws whose time has come but which are not drawn yet (:meth:`GiftDraw.is_due` in SQL)."""
+    return Q(status=DrawStatus.OPEN, method=Method.TIMED, draws_at__lte=now)
+
+
 class GiftDraw(models.Model):
     """``gifts`` units of ``product`` reserved from the giver's holding, handed out by ``method``.
 

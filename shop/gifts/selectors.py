@@ -35,14 +35,12 @@ def draw_by_token(token: str) -> GiftDraw | None:
     return GiftDraw.objects.select_related("giver", "product").filter(token=token).first()
 
 
-def route(draw: GiftDraw, user, now) -> str:
-    """Which page the share link opens (SPEC §6): ``giver``, ``result``, ``waiting``, ``won``
-    (a direct gift received), ``closed`` or ``join``."""
-    entry = None
-    if user.is_authenticated:
-        if draw.giver_id == user.pk:
-            return "giver"
-        entry = Participant.objects.filter(draw=draw, user=user).first()
+def route(draw: GiftDraw, user, entry: Participant | None, now) -> str:
+    """Which page the share link opens for ``user`` (``entry``: their participation, if any)
+    (SPEC §6): ``giver``, ``result``, ``waiting``, ``won`` (a direct gift received), ``closed`` or
+    ``join``."""
+    if user.is_authenticated and draw.giver_id == user.pk:
+        return "giver"
     if draw.is_drawn() and draw.method != Method.DIRECT:
         return "result"
     if entry is not None:

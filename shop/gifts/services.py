@@ -22,7 +22,17 @@ from shop.notifications.services import notify
 
 from . import fairness, jobs
 from . import texts as T
-from .models import MAX_GIFTS, MAX_NEEDED, WISH_MAX, DrawStatus, GiftDraw, GiftHolding, Method, Participant
+from .models import (
+    MAX_GIFTS,
+    MAX_NEEDED,
+    WISH_MAX,
+    DrawStatus,
+    GiftDraw,
+    GiftHolding,
+    Method,
+    Participant,
+    due_at,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +46,21 @@ class Refused(DomainError):
 
 
 # --- units from paid packages (hooks on the cart's order kind) ----------------------------------
+def _unit_lines(order):
+    return order.lines.filter(units__gt=0).order_by("product_id")
+
+
+def _units_used() -> Refused:
+    return Refused(_("The gifts bought with this order are already in a gift draw, so it can't be refunded."),
+                   code="units_used")
+
+
 def credit_units(order, now: datetime) -> None:
     """A paid order's gift-package lines credit their units to the buyer."""
-    for line in order.lines.filter(units__gt=0).order_by("product_id"):
+    for line in _unit_lines(order):
         holding, _created = GiftHolding.objects.get_or_create(user=order.user, product_id=line.product_id)
         GiftHolding.objects.filter(pk=holding.pk).update(bought=F("bought") + line.units,
                                                          available=F("available") + line.units)
-
-
-def _unit_lines(order):
-    return order.lines.filter(units__gt=0).order_by("product_id")
 
 
 def check_refund(order) -> None:
@@ -53,8 +68,7 @@ def check_refund(order) -> None:
     for line in _unit_lines(order):
         if not GiftHolding.objects.filter(user=order.user, product_id=line.product_id,
                                           available__gte=line.units).exists():
-            raise Refused(_("The gifts bought with this order are already in a gift draw, so it can't be refunded."),
-                          code="units_used")
+            raise _units_used()
 
 
 def take_back_units(order, now: datetime) -> None:
@@ -63,8 +77,7 @@ def take_back_units(order, now: datetime) -> None:
         taken = GiftHolding.objects.filter(user=order.user, product_id=line.product_id, available__gte=line.units) \
             .update(bought=F("bought") - line.units, available=F("available") - line.units)
         if not taken:
-            raise Refused(_("The gifts bought with this order are already in a gift draw, so it can't be refunded."),
-                          code="units_used")
+            raise _units_used()
 
 
 # --- creating ------------------------------------------------------------------------------------
@@ -208,6 +221,14 @@ def draw_now(draw_id: int, *, now: datetime) -> bool:
     return True
 
 
+def drawn_if_due(draw: GiftDraw, now: datetime) -> GiftDraw:
+    """``draw`` as it stands at ``now``: drawn first if its time has come (reads never wait for
+    the job or the sweeper)."""
+    if draw.is_due(now) and draw_now(draw.pk, now=now):
+        draw.refresh_from_db()
+    return draw
+
+
 def _draw(draw: GiftDraw, now: datetime) -> None:
     """Pick the winners of a full or timed draw (row held by the caller), hand back what nobody
     won, tell everyone."""
@@ -231,7 +252,7 @@ def _draw(draw: GiftDraw, now: datetime) -> None:
 
 def apply_due(now: datetime) -> int:
     """The sweeper: every timed draw past its time that has not been drawn."""
-    due = GiftDraw.objects.filter(status=DrawStatus.OPEN, method=Method.TIMED, draws_at__lte=now)
+    due = GiftDraw.objects.filter(due_at(now))
     return sum(draw_now(pk, now=now) for pk in due.values_list("pk", flat=True)[:500])
 
 

@@ -73,25 +73,21 @@ def _draw_or_404(token: str) -> GiftDraw:
 def draw_page(request, token):
     """The share link: results once drawn, the waiting page for someone who joined, "closed" when
     full or past its time, else the Join button (SPEC §6). The giver sees the share panel."""
-    draw = _draw_or_404(token)
     now = clock.now()
-    if draw.is_due(now) and services.draw_now(draw.pk, now=now):  # reads never wait for the scheduler
-        draw.refresh_from_db()
-    page = selectors.route(draw, request.user, now)
+    draw = services.drawn_if_due(_draw_or_404(token), now)
+    entry = Participant.objects.filter(draw=draw, user=request.user).first() if request.user.is_authenticated else None
+    page = selectors.route(draw, request.user, entry, now)
     rows = selectors.entries(draw, request.user)
     context = {"draw": draw, "page": page, "now": now, "rows": rows, "reveal": selectors.reveal(draw),
-               "more": max(0, draw.participant_count - len(rows)), "state": _state(draw),
+               "more": max(0, draw.participant_count - len(rows)), "state": _state(draw), "entry": entry,
                "share_url": request.build_absolute_uri(draw.get_absolute_url()),
                "can_close": page == "giver" and draw.status == DrawStatus.OPEN and not draw.is_due(now)
                and (draw.method == Method.DIRECT or not draw.participant_count)}
-    if request.user.is_authenticated:
-        entry = Participant.objects.filter(draw=draw, user=request.user).first()
-        context["entry"] = entry
-        if entry is not None and entry.won and entry.shipped_at is None:
-            addresses = list(request.user.addresses.order_by("-is_default", "-created_at"))
-            context["addresses"] = addresses
-            context["address_form"] = AddressForm(addresses=request.user.addresses.all(),
-                                                  initial={"address": address_matching(addresses, entry.shipping)})
+    if entry is not None and entry.won and entry.shipped_at is None:
+        addresses = list(request.user.addresses.order_by("-is_default", "-created_at"))
+        context["addresses"] = addresses
+        context["address_form"] = AddressForm(addresses=request.user.addresses.all(),
+                                              initial={"address": address_matching(addresses, entry.shipping)})
     return render(request, "gifts/draw.html", context)
 
 
@@ -104,10 +100,7 @@ def _state(draw: GiftDraw) -> str:
 def draw_state(request, token):
     """Polled by an open draw's page: **204** while nothing changed (one query), else an
     ``HX-Refresh`` so the page shows the newcomers or the result."""
-    draw = _draw_or_404(token)
-    now = clock.now()
-    if draw.is_due(now) and services.draw_now(draw.pk, now=now):
-        draw.refresh_from_db()
+    draw = services.drawn_if_due(_draw_or_404(token), clock.now())
     if request.GET.get("v") == _state(draw):
         return HttpResponse(status=204)
     response = HttpResponse(status=200)

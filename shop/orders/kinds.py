@@ -36,6 +36,10 @@ def _nothing(order, now: datetime) -> None:
     return None
 
 
+def _refundable(order) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class OrderKind:
     code: str
@@ -45,7 +49,7 @@ class OrderKind:
     fulfil: Callable = _nothing
     release: Callable = _nothing
     take_back: Callable = _nothing
-    check_refund: Callable = lambda order: None
+    check_refund: Callable = _refundable
     #: may the shopper cancel a pending order / ask for a refund of a paid one?
     shopper_can_cancel: bool = True
     refundable: bool = True
@@ -63,7 +67,7 @@ class KindExtension:
     fulfil: Callable = _nothing
     release: Callable = _nothing
     take_back: Callable = _nothing
-    check_refund: Callable = lambda order: None
+    check_refund: Callable = _refundable
 
 
 _KINDS: dict[str, OrderKind] = {}
