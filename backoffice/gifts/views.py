@@ -19,7 +19,7 @@ from shop.core import clock
 from shop.core.errors import DomainError
 from shop.core.redirects import redirect_to_next
 from shop.gifts import services
-from shop.gifts.models import GiftDraw, Method, Participant
+from shop.gifts.models import GiftDraw, Participant
 
 from ..access import StaffRequiredMixin, staff_area
 from ..tables import BackofficeListView, table_page
@@ -90,7 +90,7 @@ def draw_detail(request, pk):
     table = ParticipantTable(Participant.objects.filter(draw=draw).select_related("user"))
     context = {"draw": draw, "state": state, "state_label": selectors.STATE_LABELS[state],
                "counts": selectors.participant_counts(draw), "share_url": _share_url(request, draw),
-               "seed_shown": draw.is_drawn() and draw.method != Method.DIRECT, "error": error}
+               "seed_shown": draw.is_random and draw.is_drawn(), "error": error}
     return table_page(request, table, "backoffice/gifts/detail.html", context, per_page=50, status=status)
 
 
