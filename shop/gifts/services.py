@@ -7,11 +7,11 @@ may be repeated (a double click, a replayed form, a job delivered twice) without
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from shop.catalog.models import Product, ProductKind
@@ -123,6 +123,12 @@ def _check_terms(*, gifts, method, wish, needed, draws_at, now) -> None:
             raise Refused(_("Pick a draw time within 30 days."), code="draws_at")
 
 
+def new_token() -> str:
+    """A share-link token: 22 letters and digits (~131 bits). Not token_urlsafe: its "-" and "_" could
+    start a token, which then reads as an option on the command line (verify_gift_draw -hXY…)."""
+    return get_random_string(22)
+
+
 def _create(*, user, product_id, gifts, method, wish, now, needed, draws_at, key) -> GiftDraw:
     # The package's kind is a subquery on the product, not a join: an UPDATE with a join becomes
     # "id IN (SELECT … WHERE available >= n)", which PostgreSQL does not re-check after waiting for a
@@ -136,7 +142,7 @@ def _create(*, user, product_id, gifts, method, wish, now, needed, draws_at, key
         raise Refused(_("You have %(n)s gifts of this package left.") % {"n": left}, code="not_enough")
     seed = fairness.new_seed() if method != Method.DIRECT else ""
     return GiftDraw.objects.create(
-        token=secrets.token_urlsafe(16), giver=user, product_id=product_id, wish=wish, gifts=gifts, method=method,
+        token=new_token(), giver=user, product_id=product_id, wish=wish, gifts=gifts, method=method,
         needed=needed if method == Method.FULL else None, draws_at=draws_at if method == Method.TIMED else None,
         seed=seed, seed_hash=fairness.commitment(seed) if seed else "", request_key=key, created_at=now,
     )

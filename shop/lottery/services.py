@@ -12,6 +12,7 @@ UPDATEs, so no number of concurrent shoppers can take a prize below zero.
 from __future__ import annotations
 
 import secrets
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -218,19 +219,26 @@ def _take_stock(prize_id: int) -> bool:
     return count == 1
 
 
+HAND_OUT_ATTEMPTS = 60
+
+
 def hand_out_code(*, pool_id: int, user, via: str, now: datetime) -> RedeemCode | None:
-    """Give ``user`` one unissued code of the pool (None if none is left): the first free row,
-    skipped if another transaction holds it (PostgreSQL; when all are held, wait for one), taken
-    by a conditional UPDATE."""
+    """Give ``user`` one unissued code of the pool (None if none is left): the first free row not
+    held by another transaction (PostgreSQL's SKIP LOCKED), taken by a conditional UPDATE.
+
+    It never waits on a code row. A locking read on PostgreSQL keeps the lock on every row it had
+    to re-check after a concurrent issue, even the ones it then skips, so two claims that each
+    waited for a row the other held deadlocked under load. When every free code is held by
+    someone else (they will be issued, or freed by a rollback) the claim backs off and looks
+    again, for about two seconds at most."""
     free = RedeemCode.objects.filter(pool_id=pool_id, user__isnull=True).order_by("id")
-    for _attempt in range(8):
+    for attempt in range(HAND_OUT_ATTEMPTS):
         code = free.select_for_update(skip_locked=True).first()
         if code is None:
             if not free.exists():
                 return None
-            code = free.select_for_update().first()  # every free code is held by another: wait for one
-            if code is None:
-                return None
+            time.sleep(min(0.005 * (attempt + 1), 0.05))
+            continue
         if RedeemCode.objects.filter(pk=code.pk, user__isnull=True).update(user=user, via=via, issued_at=now):
             code.user, code.via, code.issued_at = user, via, now
             return code

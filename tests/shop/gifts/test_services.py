@@ -190,6 +190,13 @@ def test_create_draw_keeps_only_the_methods_terms_and_commits_to_a_seed(giver, c
     assert_consistent()
 
 
+def test_share_tokens_are_letters_and_digits_so_the_command_line_takes_them():
+    # token_urlsafe's "-" began one in 64 tokens, and `verify_gift_draw -h…` read it as an option
+    tokens = [services.new_token() for _ in range(300)]
+    assert all(t.isascii() and t.isalnum() and len(t) == 22 for t in tokens)
+    assert len(set(tokens)) == 300
+
+
 def test_more_gifts_than_available_is_refused_with_the_count(giver, clock):
     _create(giver, clock, method=Method.DIRECT, gifts=7)
     with pytest.raises(DomainError) as refused:

@@ -106,3 +106,40 @@ def test_concurrent_gift_requests_of_one_member_give_one_code(run_concurrently, 
     results, errors = run_concurrently(lambda i: services.take_gift_code(user=member, pool_id=pool.pk, now=_now()), 8)
     assert not [e for e in errors if e is not None]
     assert len({r.code for r in results}) == 1 and RedeemCode.objects.filter(user=member).count() == 1
+
+
+@pytest.mark.postgres
+def test_a_claim_never_waits_on_a_code_another_transaction_holds(transactional_db, make_user):
+    """The CI deadlock: a claim that found every free code held waited on one (FOR UPDATE) while
+    still holding rows its skipping read had re-checked and kept locked; two such claims waited on
+    each other. Now a claim backs off and looks again instead of waiting on a row lock — with a
+    lock timeout, the old wait fails."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    pool = CodePool.objects.create(name="Held", members_gift=True)
+    only = RedeemCode.objects.create(pool=pool, code="ONLY")
+    member = make_user("member", is_member=True)
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():  # another claim holds the only free code, then rolls back
+        try:
+            with transaction.atomic():
+                RedeemCode.objects.select_for_update().get(pk=only.pk)
+                locked.set()
+                release.wait(5)
+                transaction.set_rollback(True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert locked.wait(5)
+    threading.Timer(0.4, release.set).start()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '150ms'")
+        code = services.take_gift_code(user=member, pool_id=pool.pk, now=_now())
+    thread.join(5)
+    assert code.pk == only.pk and code.user_id == member.pk
