@@ -1,3 +1,4 @@
+import functools
 from decimal import Decimal
 
 from django.contrib import messages
@@ -11,18 +12,24 @@ from shop.core.errors import DomainError
 
 from . import services
 from .models import CartLine
-from .selectors import cart_key, lines_for
+from .selectors import lines_for, page_key
 
 
 def _context(request, cart):
     lines = lines_for(cart)
     available = [line for line in lines if line.available]
     return {"lines": lines, "total": sum((line.policy.price for line in available), Decimal("0.00")),
-            "available_count": len(available), "cart_count": len(lines), "content_key": cart_key(request, lines)}
+            "available_count": len(available), "cart_count": len(lines)}
 
 
 def detail(request):
-    return render(request, "cart/detail.html", _context(request, services.cart_for(request)))
+    """The cart page. Its content is served from the fragment cache under a key read by one
+    query; the lines, their courses and options are read only to render it."""
+    content_key, count = page_key(request)
+    context = functools.cache(lambda: _context(request, services.cart_for(request)))
+    return render(request, "cart/detail.html", {
+        "content_key": content_key, "cart_count": count, "lines": lambda: context()["lines"],
+        "total": lambda: context()["total"], "available_count": lambda: context()["available_count"]})
 
 
 @require_POST

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils.translation import get_language
@@ -32,6 +33,28 @@ _lock = threading.Lock()
 def key(*parts) -> str:
     """The key of a fragment that shows ``parts`` (any reprs), in the active language."""
     return hashlib.blake2b(repr((_VERSION, get_language(), parts)).encode(), digest_size=16).hexdigest()
+
+
+class ReadFirst(str):
+    """A key read before its content, by a query of plain values, so that a page served from
+    the cache makes no other read. The content is rendered (on a miss) by later queries; it is
+    kept only if ``reread()`` still gives this key afterwards — a change in between would
+    otherwise store newer content under the older key."""
+
+    reread: Callable[[], str | None]
+
+
+def read_first(value: str, reread: Callable[[], str | None]) -> ReadFirst:
+    """The key ``value``, just read, to be confirmed by ``reread()`` after a miss's render."""
+    checked = ReadFirst(value)
+    checked.reread = reread
+    return checked
+
+
+def still_current(fragment_key: str) -> bool:
+    """Whether a freshly rendered fragment may be kept under ``fragment_key``."""
+    reread = getattr(fragment_key, "reread", None)
+    return reread is None or reread() == fragment_key
 
 
 def csrf_secret(request) -> str | None:

@@ -105,6 +105,13 @@ def execute(sql: str, params=()) -> tuple[int, tuple | None]:
         return cursor.rowcount, row
 
 
+def rows(sql: str, params=()) -> list[tuple]:
+    """Every row of one query, as plain tuples (no model instances, no conversion)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

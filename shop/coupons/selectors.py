@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from shop.catalog.models import Product
 from shop.core import fragments, sql
 
 from .models import ClaimedCoupon, ClaimedStatus, Coupon, CouponHolding, CouponScope
@@ -19,15 +20,16 @@ class CentreCoupons:
     def __init__(self, now: datetime):
         self.now = now
 
-    def _where(self):
-        return "is_deleted = %s AND claim_opens_at <= %s", [False, self.now]
+    def where(self, alias: str = ""):
+        """The SQL condition (``alias``: the table's alias with its dot) and its parameters."""
+        return f"{alias}is_deleted = %s AND {alias}claim_opens_at <= %s", [False, self.now]
 
     def count(self) -> int:
-        where, params = self._where()
+        where, params = self.where()
         return sql.execute(f"SELECT COUNT(*) FROM {sql.table(Coupon)} WHERE {where}", params)[1][0]
 
     def __getitem__(self, page: slice) -> list[Coupon]:
-        where, params = self._where()
+        where, params = self.where()
         coupons = sql.select(Coupon, where, params, order_by="claim_closes_at DESC, id DESC",
                              limit=page.stop - page.start, offset=page.start)
         sql.load_related(coupons, "product")
@@ -38,17 +40,49 @@ def centre_coupons(now: datetime) -> CentreCoupons:
     return CentreCoupons(now)
 
 
-def centre_key(request, page, cards) -> str | None:
-    """The coupon centre's cached content (:mod:`shop.core.fragments`), addressed by what it
-    shows: each card's coupon (definition, claimed count, state by the clock, the shopper's
-    holding, its course), the page and the shopper. None for a browser without a CSRF secret
-    (each card's claim form carries a token)."""
+CENTRE_PAGE_SIZE = 24
+
+
+def centre_page_number(value) -> int:
+    """The requested page as a number ≥ 1 (junk reads as the first page, as ``get_page`` does)."""
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
+def centre_key(request, now: datetime, number: int) -> tuple[str | None, int]:
+    """The coupon centre's cached content (:mod:`shop.core.fragments`), addressed by what it shows,
+    and the page number it shows (a page past the end shows the last one, as ``get_page`` does).
+
+    One written-out SELECT of plain values — no rows made into models — reads everything a card
+    shows for that page: each coupon's definition (``updated_at``), claimed count and state by the
+    clock, its course, the shopper's holding; and the page count. The coupons and their courses
+    are read as models only when the content is rendered. None for a browser without a CSRF
+    secret (each card's claim form carries a token)."""
     secret = fragments.csrf_secret(request)
     if secret is None:
-        return None
-    shown = [(c["coupon"].pk, c["coupon"].updated_at, c["coupon"].claimed, c["state"], c["held"],
-              c["coupon"].product.updated_at if c["coupon"].product_id else None) for c in cards]
-    return fragments.key("coupon-centre", request.user.pk, secret, page.number, page.paginator.num_pages, shown)
+        return None, number
+    user_id = request.user.pk
+    shown = _centre_shown(now, user_id, number)
+    if not shown and number > 1:  # past the end: the last page
+        number = max(1, -(-CentreCoupons(now).count() // CENTRE_PAGE_SIZE))
+        shown = _centre_shown(now, user_id, number)
+
+    def key(shown) -> str:
+        return fragments.key("coupon-centre", user_id, secret, number, shown)
+
+    return fragments.read_first(key(shown), lambda: key(_centre_shown(now, user_id, number))), number
+
+
+def _centre_shown(now: datetime, user_id: int | None, number: int) -> list[tuple]:
+    where, params = CentreCoupons(now).where("c.")
+    coupons, products, holdings = sql.table(Coupon), sql.table(Product), sql.table(CouponHolding)
+    query = (f"SELECT c.id, c.updated_at, c.claimed, c.claim_closes_at > %s, p.updated_at, h.count, COUNT(*) OVER () "
+             f"FROM {coupons} c LEFT JOIN {products} p ON p.id = c.product_id "
+             f"LEFT JOIN {holdings} h ON h.coupon_id = c.id AND h.user_id = %s "
+             f"WHERE {where} ORDER BY c.claim_closes_at DESC, c.id DESC LIMIT %s OFFSET %s")
+    return sql.rows(query, [now, user_id, *params, CENTRE_PAGE_SIZE, (number - 1) * CENTRE_PAGE_SIZE])
 
 
 def holdings_of(user, coupon_ids) -> dict[int, int]:

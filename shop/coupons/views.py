@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,12 +21,21 @@ TABS = [("unused", gettext_lazy("Unused")), ("used", gettext_lazy("Used")), ("ex
 
 
 def centre(request):
+    """The coupon centre. Its content is served from the fragment cache under a key read by one
+    query; the page's coupons, their courses and the shopper's holdings are read only to render it."""
     now = clock.now()
-    page = Paginator(selectors.centre_coupons(now), 24).get_page(request.GET.get("page"))
-    held = selectors.holdings_of(request.user, [c.pk for c in page])
-    cards = [{"coupon": c, "state": c.claim_status_at(now), "held": held.get(c.pk, 0)} for c in page]
-    return render(request, "coupons/centre.html", {"page": page, "cards": cards,
-                                                   "content_key": selectors.centre_key(request, page, cards)})
+    content_key, number = selectors.centre_key(request, now, selectors.centre_page_number(request.GET.get("page")))
+
+    @functools.cache
+    def page():
+        return Paginator(selectors.centre_coupons(now), selectors.CENTRE_PAGE_SIZE).get_page(number)
+
+    @functools.cache
+    def cards():
+        held = selectors.holdings_of(request.user, [c.pk for c in page()])
+        return [{"coupon": c, "state": c.claim_status_at(now), "held": held.get(c.pk, 0)} for c in page()]
+
+    return render(request, "coupons/centre.html", {"page": page, "cards": cards, "content_key": content_key})
 
 
 @require_POST

@@ -22,7 +22,8 @@ class FragmentNode(template.Node):
         html = fragments.get(key)
         if html is None:
             html = self.nodelist.render(context)
-            fragments.put(key, html)
+            if fragments.still_current(key):
+                fragments.put(key, html)
         return mark_safe(html)
 
 

@@ -111,6 +111,30 @@ def test_cart_page_queries_are_constant(shopper_client, user, make_product, cart
         assert shopper_client.get(reverse("cart:detail")).status_code == 200
 
 
+def test_cart_read_while_its_line_changes_is_not_kept_under_the_older_key(shopper_client, user, make_product,
+                                                                          cart_with, monkeypatch):
+    """The cart page's key is read before its lines: a change landing in between (another tab)
+    must not leave the newer content cached under the older key, served when that state returns."""
+    from shop.cart import views
+
+    course = make_product(prices=["10", "20"])
+    line = cart_with(user, course)[0]
+    first, second = course.policies.order_by("price")
+    shopper_client.get(reverse("cart:detail"))  # the CSRF cookie: content is cached from now on
+    read_lines = views.lines_for
+
+    def changed_meanwhile(cart):
+        CartLine.objects.filter(pk=line.pk).update(policy=second)
+        return read_lines(cart)
+
+    monkeypatch.setattr(views, "lines_for", changed_meanwhile)
+    assert f'value="{second.pk}" selected' in shopper_client.get(reverse("cart:detail")).content.decode()
+    monkeypatch.setattr(views, "lines_for", read_lines)
+    CartLine.objects.filter(pk=line.pk).update(policy=first)  # the state the key was read in, again
+    page = shopper_client.get(reverse("cart:detail")).content.decode()
+    assert f'value="{first.pk}" selected' in page and f'value="{second.pk}" selected' not in page
+
+
 def test_concurrent_adds_of_one_product_make_one_line(run_concurrently, make_user, make_product):
     shopper = make_user("adder")
     course = make_product(prices=["1", "2", "3"])

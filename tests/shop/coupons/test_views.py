@@ -5,9 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from shop.coupons import selectors
+from shop.coupons.models import Coupon
 from shop.coupons.services import claim, coupon_delete, mark_used
 
 CENTRE = reverse("coupons:centre")
@@ -111,10 +114,30 @@ def test_centre_query_count_does_not_grow_with_coupons(client, user, make_coupon
                                  product=make_product() if i % 2 else None)
             give_coupon(user, coupon)
 
+    client.get(CENTRE)  # the browser's CSRF cookie: the content is cached from now on
     add(2)
-    few = _queries(client, CENTRE)
+    few = _queries(client, CENTRE)  # the content's key, then (changed) its coupons rendered
     add(10)
-    assert _queries(client, CENTRE) == few <= 8
+    assert _queries(client, CENTRE) == few <= 9
+    assert _queries(client, CENTRE) == (4 if logged_in else 1)  # unchanged: session, user, badge and the key
+
+
+def test_content_read_while_a_claim_lands_is_not_kept_under_the_older_key(client, user, make_coupon, monkeypatch):
+    """The centre's key is read before its coupons: a claim landing in between must not leave the
+    newer content cached under the older key (it would be served when that state comes back)."""
+    coupon = make_coupon(name="Race", quantity=10)
+    client.get(CENTRE)  # the CSRF cookie: content is cached from now on
+    read_page = selectors.CentreCoupons.__getitem__
+
+    def claim_meanwhile(self, page):
+        Coupon.objects.filter(pk=coupon.pk).update(claimed=F("claimed") + 1)
+        return read_page(self, page)
+
+    monkeypatch.setattr(selectors.CentreCoupons, "__getitem__", claim_meanwhile)
+    assert "9 left" in client.get(CENTRE).content.decode()  # rendered after the claim
+    monkeypatch.setattr(selectors.CentreCoupons, "__getitem__", read_page)
+    Coupon.objects.filter(pk=coupon.pk).update(claimed=0)  # the state the key was read in, again
+    assert "10 left" in client.get(CENTRE).content.decode()
 
 
 # --- my coupons ----------------------------------------------------------------------------------
