@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from shop.core import writer
+from shop.core import sql, writer
 from shop.core.errors import DomainError
 from shop.core.money import format_money, to_money
 from shop.core.texts import Text
@@ -263,26 +263,27 @@ def _refuse_if_too_low(user, lot_id: int, amount: Decimal, request_key: str | No
     rises, so a minimum read a moment ago can only be lower than the real one. (Under a rush most
     bids are refused this way instead of queueing for the lock.) A replayed form is left to the
     locked path, which says it was already sent."""
-    row = (Lot.objects.filter(pk=lot_id)
-           .values_list("current_price", "start_price", "increment", "leader_id", "ends_at").first())
-    if row is None:
+    lot = next(iter(sql.select(Lot, "id = %s", [lot_id])), None)
+    if lot is None:
         return
-    current, start, inc, leader_id, ends_at = row
-    minimum = start if current is None else current + inc
-    if amount >= minimum or leader_id == user.pk or now >= ends_at:  # the locked path says why
+    minimum = lot.next_minimum()
+    if amount >= minimum or lot.leader_id == user.pk or now >= lot.ends_at:  # the locked path says why
         return
-    if request_key and Bid.objects.filter(user=user, request_key=request_key).exists():
+    if request_key and _sent(user, request_key):
         return
     raise BidRefused(_("Bid at least %(min)s.") % {"min": format_money(minimum)}, code="too_low")
 
 
 def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now: datetime,
                request_key: str | None) -> BidResult:
+    # Written out (shop.core.sql): building these statements through the ORM cost several times
+    # running them, and every accepted bid on a hot lot holds the lot's row for all of it.
     with transaction.atomic():
-        lot = Lot.objects.select_for_update(of=("self",)).select_related("session").filter(pk=lot_id).first()
+        lot = next(iter(sql.select(Lot, "id = %s", [lot_id], for_update=True)), None)
         if lot is None:
             raise Lot.DoesNotExist
-        if request_key and Bid.objects.filter(user=user, request_key=request_key).exists():
+        sql.load_related([lot], "session")
+        if request_key and _sent(user, request_key):
             return BidResult(lot, lot.leader_id == user.pk, lot.current_price, _("This bid was already sent."),
                              replayed=True)
         _refuse_unless_bidding(lot, now)
@@ -291,11 +292,11 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
         inc, previous_leader_id, before = lot.increment, lot.leader_id, lot.current_price
         if lot.leader_id == user.pk:
             wanted = max(amount, maximum or amount)
-            mine = ProxyBid.objects.filter(lot=lot, user=user).values_list("maximum", flat=True).first()
+            mine = _maximum_of(lot, user.pk)
             if maximum is None or wanted <= (mine or lot.current_price):
                 raise BidRefused(_("You are already the highest bidder."), code="leading")
             _set_maximum(lot, user, wanted, now)
-            Lot.objects.filter(pk=lot.pk).update(version=F("version") + 1)
+            sql.execute(f"UPDATE {sql.table(Lot)} SET version = version + 1 WHERE id = %s", [lot.pk])
             lot.version += 1
             return BidResult(lot, True, lot.current_price,
                              _("You still lead; your maximum is now %(max)s.") % {"max": format_money(wanted)})
@@ -308,7 +309,7 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
             price, leader_id = amount, user.pk
             rows.append((user.pk, amount, False))
         else:
-            held = ProxyBid.objects.filter(lot=lot, user_id=lot.leader_id).values_list("maximum", flat=True).first()
+            held = _maximum_of(lot, lot.leader_id)
             leader_max = max(held or lot.current_price, lot.current_price)
             if ceiling > leader_max:  # the challenger takes the lead
                 price = max(amount, min(ceiling, leader_max + inc))
@@ -327,12 +328,14 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
         if ends_at - now <= soft_close():
             ends_at = min(ends_at + soft_close(), lot.hard_ends_at)
         extended = ends_at != lot.ends_at
-        Lot.objects.filter(pk=lot.pk).update(current_price=price, leader_id=leader_id, ends_at=ends_at,
-                                             bid_count=F("bid_count") + len(rows), version=F("version") + 1)
+        sql.execute(f"UPDATE {sql.table(Lot)} SET current_price = %s, leader_id = %s, ends_at = %s, "
+                    f"bid_count = bid_count + %s, version = version + 1 WHERE id = %s",
+                    [sql.prep(Lot, "current_price", price), leader_id, sql.prep(Lot, "ends_at", ends_at), len(rows),
+                     lot.pk])
         keyed = next(i for i, (uid, _value, _auto) in enumerate(rows) if uid == user.pk)
-        Bid.objects.bulk_create(Bid(lot=lot, user_id=uid, amount=value, is_auto=auto, placed_at=now,
-                                    request_key=request_key if i == keyed else None)
-                                for i, (uid, value, auto) in enumerate(rows))
+        for i, (uid, value, auto) in enumerate(rows):
+            sql.insert(Bid(lot=lot, user_id=uid, amount=value, is_auto=auto, placed_at=now,
+                           request_key=request_key if i == keyed else None))
         lot.current_price, lot.leader_id, lot.ends_at = price, leader_id, ends_at
         lot.bid_count, lot.version = lot.bid_count + len(rows), lot.version + 1
         outbid = [uid for uid in {previous_leader_id, user.pk} if uid is not None and uid != leader_id]
@@ -349,22 +352,35 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
                      % {"price": format_money(price)})
 
 
+def _sent(user, request_key: str) -> bool:
+    """Whether this bidder's form with ``request_key`` already bid."""
+    return bool(sql.rows(f"SELECT 1 FROM {sql.table(Bid)} WHERE user_id = %s AND request_key = %s",
+                         [user.pk, request_key]))
+
+
 def _holds_deposit(user, lot: Lot) -> bool:
-    return Deposit.objects.filter(user=user, status=DepositState.HELD, session_id=lot.session_id).filter(
-        Q(lot=lot) | Q(lot__isnull=True)).exists()
+    return bool(sql.rows(
+        f"SELECT 1 FROM {sql.table(Deposit)} WHERE user_id = %s AND status = %s AND session_id = %s "
+        f"AND (lot_id = %s OR lot_id IS NULL) LIMIT 1", [user.pk, DepositState.HELD, lot.session_id, lot.pk]))
+
+
+def _maximum_of(lot: Lot, user_id: int) -> Decimal | None:
+    """The standing maximum of ``user_id`` on the lot, if any."""
+    held = sql.select(ProxyBid, "lot_id = %s AND user_id = %s", [lot.pk, user_id])
+    return held[0].maximum if held else None
 
 
 def _set_maximum(lot: Lot, user, maximum: Decimal, now: datetime) -> None:
     """The shopper's standing maximum on the lot, in one upsert."""
-    ProxyBid.objects.bulk_create([ProxyBid(lot=lot, user=user, maximum=maximum, placed_at=now)],
-                                 update_conflicts=True, unique_fields=["lot", "user"],
-                                 update_fields=["maximum", "placed_at"])
+    sql.execute(f"INSERT INTO {sql.table(ProxyBid)} (lot_id, user_id, maximum, placed_at) VALUES (%s, %s, %s, %s) "
+                f"ON CONFLICT (lot_id, user_id) DO UPDATE SET maximum = excluded.maximum, placed_at = excluded.placed_at",
+                [lot.pk, user.pk, sql.prep(ProxyBid, "maximum", maximum), sql.prep(ProxyBid, "placed_at", now)])
 
 
 def _notify_outbid(user_id: int, lot: Lot) -> None:
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.filter(pk=user_id).first()
+    user = next(iter(sql.select(get_user_model(), "id = %s", [user_id])), None)
     if user is not None:
         with transaction.atomic():
             notify(user, Text(T.OUTBID, lot=lot.title, price=lot.current_price), url=lot.get_absolute_url())

@@ -31,26 +31,43 @@ def insert(instance: models.Model) -> models.Model:
 
 
 def select(model: type[models.Model], where: str, params=(), *, order_by: str = "", limit: int | None = None,
-           offset: int = 0) -> list[models.Model]:
+           offset: int = 0, for_update: bool = False, extra: dict[str, str] | None = None) -> list[models.Model]:
     """``SELECT <every column> FROM <model's table> WHERE <where>`` as model instances, each value
     converted by its field and the backend exactly as a queryset would (``where`` and
-    ``order_by`` are SQL written by the caller, with ``%s`` placeholders for ``params``)."""
+    ``order_by`` are SQL written by the caller, with ``%s`` placeholders for ``params``).
+    ``for_update``: lock the rows (PostgreSQL; SQLite's write transaction is the lock).
+    ``extra``: more columns (name → SQL expression, e.g. a scalar subquery on the row), each set
+    on the instances as an attribute of that name, as read."""
     columns, converters = _reader(model)
+    extra = extra or {}
+    if extra:
+        columns += "".join(f", {expression}" for expression in extra.values())
     query = f"SELECT {columns} FROM {table(model)} WHERE {where}" + (f" ORDER BY {order_by}" if order_by else "")
     if limit is not None:
         query += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    if for_update and connection.features.has_select_for_update:
+        query += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
     names = [f.attname for f in model._meta.concrete_fields]
+    width = len(names)
     instances = []
     for row in rows:
-        values = list(row)
+        values = list(row[:width])
         for index, chain, column in converters:
             for convert in chain:
                 values[index] = convert(values[index], column, connection)
-        instances.append(model.from_db(connection.alias, names, values))
+        instance = model.from_db(connection.alias, names, values)
+        for name, value in zip(extra, row[width:], strict=True):
+            setattr(instance, name, value)
+        instances.append(instance)
     return instances
+
+
+def prep(model: type[models.Model], name: str, value):
+    """``value`` as the database takes it for the field ``name`` (as ``save()`` would send it)."""
+    return model._meta.get_field(name).get_db_prep_save(value, connection)
 
 
 def select_in(model: type[models.Model], column: str, values, *, where: str = "", params=(),

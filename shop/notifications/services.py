@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 from django.utils import translation
 from django_q.tasks import async_task
 
-from shop.core import clock
+from shop.core import clock, sql
 from shop.core.texts import Text
 from shop.scheduling.services import job_name, schedule_once
 
@@ -43,10 +43,10 @@ def notify(
     else:
         key, params, title = "", {}, str(message)
     now = clock.now()
-    note = Notification.objects.create(
+    note = sql.insert(Notification(  # written out: outbid and draw notices are on hot paths
         user=user, key=key, params=params, title=title[:120], body=body, url=url,
         email=email and bool(user.email), send_at=at or now,
-    )
+    ))
     if note.email:
         if note.send_at <= now:
             transaction.on_commit(lambda: async_task(DELIVER, note.pk))
