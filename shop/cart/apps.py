@@ -6,3 +6,10 @@ class CartConfig(AppConfig):
     name = "shop.cart"
     label = "cart"
     verbose_name = _("Cart")
+
+    def ready(self):
+        from shop.accounts.backends import read_with_user
+
+        from .context_processors import lines_of_user
+
+        read_with_user("cart_lines", lines_of_user)

@@ -9,9 +9,9 @@ from .services import SESSION_CART
 def cart(request):
     """``cart_count`` for the header badge and ``navbar_key`` for the cached header.
 
-    Both are computed only when a template uses them: ``cart_count`` is one query (never for
-    visitors without an account or a cart in their session; views that already know it pass
-    ``cart_count`` themselves), ``navbar_key`` addresses the rendered header (see
+    Both are computed only when a template uses them: ``cart_count`` is read with the signed-in
+    user (else one query; none for visitors without a cart in their session; views that change
+    the cart and render pass ``cart_count`` themselves), ``navbar_key`` addresses the rendered header (see
     :mod:`shop.core.fragments`) by everything it shows but the cart count (which the
     template adds, so that a view's own count saves the query): the shopper, their name and
     staff flag, the page's address (log-in link) and, for the log-out form's token, the
@@ -23,6 +23,9 @@ def cart(request):
         user = getattr(request, "user", None)
         lines, carts = sql.table(CartLine), sql.table(Cart)
         if user is not None and user.is_authenticated:
+            read = getattr(user, "cart_lines", None)  # read with the user (lines_of_user)
+            if read is not None:
+                return read
             return _count(f"SELECT COUNT(*) FROM {lines} l JOIN {carts} c ON c.id = l.cart_id WHERE c.user_id = %s",
                           user.pk)
         session = getattr(request, "session", None)
@@ -43,6 +46,13 @@ def cart(request):
         return fragments.key("navbar", who, secret, request.get_full_path())
 
     return {"cart_count": cart_count, "navbar_key": navbar_key}
+
+
+def lines_of_user(user_id_column: str) -> str:
+    """The badge's count as a subquery on the user's row, read with the signed-in user on every
+    page (:func:`shop.accounts.backends.read_with_user`) instead of a query of its own."""
+    return (f"(SELECT COUNT(*) FROM {sql.table(CartLine)} l JOIN {sql.table(Cart)} c ON c.id = l.cart_id "
+            f"WHERE c.user_id = {user_id_column})")
 
 
 def _count(query: str, key) -> int:

@@ -42,6 +42,7 @@ class ReadFirst(str):
     otherwise store newer content under the older key."""
 
     reread: Callable[[], str | None]
+    confirmed: bool
 
 
 def read_first(value: str, reread: Callable[[], str | None]) -> ReadFirst:
@@ -52,9 +53,14 @@ def read_first(value: str, reread: Callable[[], str | None]) -> ReadFirst:
 
 
 def still_current(fragment_key: str) -> bool:
-    """Whether a freshly rendered fragment may be kept under ``fragment_key``."""
+    """Whether a freshly rendered fragment may be kept under ``fragment_key`` (re-read once per
+    key: the page around a fragment asks again right after it)."""
     reread = getattr(fragment_key, "reread", None)
-    return reread is None or reread() == fragment_key
+    if reread is None:
+        return True
+    if not hasattr(fragment_key, "confirmed"):
+        fragment_key.confirmed = reread() == fragment_key
+    return fragment_key.confirmed
 
 
 def csrf_secret(request) -> str | None:

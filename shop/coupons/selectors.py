@@ -44,9 +44,10 @@ CENTRE_PAGE_SIZE = 24
 
 
 def centre_page_number(value) -> int:
-    """The requested page as a number ≥ 1 (junk reads as the first page, as ``get_page`` does)."""
+    """The requested page as a number from 1 to 100,000 (junk reads as the first page, as
+    ``get_page`` does; a page past the end is the last one)."""
     try:
-        return max(1, int(value))
+        return min(max(1, int(value)), 100_000)
     except (TypeError, ValueError):
         return 1
 

@@ -1,8 +1,9 @@
-"""``{% load fragments %}`` and ``{% fragment key %}…{% endfragment %}``: the enclosed template
-is rendered once per ``key`` (see :mod:`shop.core.fragments`) and reused; with an empty key
-it is rendered every time."""
+"""``{% load fragments %}``: ``{% fragment key %}…{% endfragment %}`` renders the enclosed template
+once per ``key`` (see :mod:`shop.core.fragments`) and reuses it (with an empty key, every time);
+``{% page %}…{% endpage %}`` does the same for a whole page whose content has a key."""
 
 from django import template
+from django.middleware.csrf import get_token
 from django.utils.safestring import mark_safe
 
 from shop.core import fragments
@@ -25,6 +26,48 @@ class FragmentNode(template.Node):
             if fragments.still_current(key):
                 fragments.put(key, html)
         return mark_safe(html)
+
+
+class PageNode(template.Node):
+    """The whole page, kept under its content's key, the header's key (which carries the shopper,
+    the address and the browser's CSRF secret) and the cart badge's count — so that a page seen
+    before skips the template skeleton too (the body's CSRF token is valid for that secret). Not
+    kept while toasts are waiting to be shown, nor for a page without a content key."""
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        key = self._key(context) if fragments.enabled() else None
+        if key is None:
+            return self.nodelist.render(context)
+        html = fragments.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if fragments.still_current(context.get("content_key")):
+                fragments.put(key, html)
+        else:  # the token in it is used, as rendering it would say (the CSRF cookie is renewed)
+            get_token(context["request"])
+        return mark_safe(html)
+
+    @staticmethod
+    def _key(context) -> str | None:
+        content_key = context.get("content_key")
+        navbar_key = context.get("navbar_key")
+        navbar_key = navbar_key() if callable(navbar_key) else navbar_key
+        if not content_key or not navbar_key or context.get("messages"):
+            return None
+        count = context.get("cart_count")
+        return fragments.key("page", content_key, navbar_key, count() if callable(count) else count)
+
+
+@register.tag
+def page(parser, token):
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("{% page %} takes no argument")
+    nodelist = parser.parse(("endpage",))
+    parser.delete_first_token()
+    return PageNode(nodelist)
 
 
 @register.tag
