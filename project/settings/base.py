@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shop.core.sessions.AuthenticationMiddleware",  # Django's, the user read with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,7 +144,7 @@ else:
             "LOCATION": "bazaar_cache",
         }
     }
-    SESSION_ENGINE = "shop.core.sessions.db"  # Django's, with the row read by one written-out SELECT
+    SESSION_ENGINE = "shop.core.sessions.db"  # Django's, the row read with its user by one written-out SELECT
 
 # --- django-q2 -----------------------------------------------------------------------------------
 Q_CLUSTER = {

@@ -264,10 +264,17 @@ def _refuse_if_too_low(user, lot_id: int, amount: Decimal, request_key: str | No
     bids are refused this way instead of queueing for the lock.) A replayed form is left to the
     locked path, which says it was already sent."""
     lot = next(iter(sql.select(Lot, "id = %s", [lot_id])), None)
-    if lot is None:
-        return
+    if lot is not None:
+        _refuse_too_low(lot, user, amount, request_key, now)
+
+
+def _refuse_too_low(lot: Lot, user, amount: Decimal, request_key: str | None, now: datetime) -> None:
+    """Refuse a bid below ``lot``'s minimum first of all — before the lot's lock from a plain read,
+    and again as soon as the lock is taken (the bids that queued for it behind the winner leave
+    at once). The leader, a lot past its end and a replayed form are left to the rest of the
+    locked path, which says why."""
     minimum = lot.next_minimum()
-    if amount >= minimum or lot.leader_id == user.pk or now >= lot.ends_at:  # the locked path says why
+    if amount >= minimum or lot.leader_id == user.pk or now >= lot.ends_at:
         return
     if request_key and _sent(user, request_key):
         return
@@ -282,6 +289,7 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
         lot = next(iter(sql.select(Lot, "id = %s", [lot_id], for_update=True)), None)
         if lot is None:
             raise Lot.DoesNotExist
+        _refuse_too_low(lot, user, amount, request_key, now)
         sql.load_related([lot], "session")
         if request_key and _sent(user, request_key):
             return BidResult(lot, lot.leader_id == user.pk, lot.current_price, _("This bid was already sent."),

@@ -8,7 +8,7 @@ class CartConfig(AppConfig):
     verbose_name = _("Cart")
 
     def ready(self):
-        from shop.accounts.backends import read_with_user
+        from shop.core.sessions import read_with_user
 
         from .context_processors import lines_of_user
 

@@ -50,7 +50,7 @@ def cart(request):
 
 def lines_of_user(user_id_column: str) -> str:
     """The badge's count as a subquery on the user's row, read with the signed-in user on every
-    page (:func:`shop.accounts.backends.read_with_user`) instead of a query of its own."""
+    page (:func:`shop.core.sessions.read_with_user`) instead of a query of its own."""
     return (f"(SELECT COUNT(*) FROM {sql.table(CartLine)} l JOIN {sql.table(Cart)} c ON c.id = l.cart_id "
             f"WHERE c.user_id = {user_id_column})")
 

@@ -38,11 +38,11 @@ def select(model: type[models.Model], where: str, params=(), *, order_by: str = 
     ``for_update``: lock the rows (PostgreSQL; SQLite's write transaction is the lock).
     ``extra``: more columns (name → SQL expression, e.g. a scalar subquery on the row), each set
     on the instances as an attribute of that name, as read."""
-    columns, converters = _reader(model)
+    selected = _reader(model)[0]
     extra = extra or {}
     if extra:
-        columns += "".join(f", {expression}" for expression in extra.values())
-    query = f"SELECT {columns} FROM {table(model)} WHERE {where}" + (f" ORDER BY {order_by}" if order_by else "")
+        selected += "".join(f", {expression}" for expression in extra.values())
+    query = f"SELECT {selected} FROM {table(model)} WHERE {where}" + (f" ORDER BY {order_by}" if order_by else "")
     if limit is not None:
         query += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     if for_update and connection.features.has_select_for_update:
@@ -50,19 +50,29 @@ def select(model: type[models.Model], where: str, params=(), *, order_by: str = 
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    names = [f.attname for f in model._meta.concrete_fields]
-    width = len(names)
+    width = len(model._meta.concrete_fields)
     instances = []
     for row in rows:
-        values = list(row[:width])
-        for index, chain, column in converters:
-            for convert in chain:
-                values[index] = convert(values[index], column, connection)
-        instance = model.from_db(connection.alias, names, values)
+        instance = from_row(model, row[:width])
         for name, value in zip(extra, row[width:], strict=True):
             setattr(instance, name, value)
         instances.append(instance)
     return instances
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """Every column of ``model`` as ``alias.column``, in the order :func:`from_row` reads them."""
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def from_row(model: type[models.Model], values) -> models.Model:
+    """A model instance from its columns' values as read (see :func:`columns`), each converted by
+    its field and the backend exactly as a queryset would."""
+    values = list(values)
+    for index, chain, column in _reader(model)[1]:
+        for convert in chain:
+            values[index] = convert(values[index], column, connection)
+    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], values)
 
 
 def prep(model: type[models.Model], name: str, value):

@@ -1,21 +1,115 @@
-"""Session stores that read the session row with one written-out SELECT (``shop.core.sql``):
-every signed-in page loads its session first, and building that query through the ORM cost more
-than the rest of a cached page (docs/benchmarks.md). Everything else is Django's.
+"""Session stores that read the session row and the signed-in user's row with one written-out
+SELECT (``shop.core.sql``): every signed-in page loads both first, and they were two queries —
+on PostgreSQL alone half of what a bare view costs (docs/benchmarks.md). The row
+(:class:`shop.core.models.Session`) keeps the user's id beside Django's columns for the join;
+:class:`shop.accounts.backends.UserBackend` takes the user read with the session while
+:class:`AuthenticationMiddleware` asks for the request's user, and reads it itself otherwise.
+Everything else (what is checked, the session hash) is Django's.
 
 ``SESSION_ENGINE = "shop.core.sessions.db"`` (the default) or ``"shop.core.sessions.cached_db"``
-(with Redis)."""
+(with Redis: the session comes from the cache, the user from its own SELECT)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.contrib.auth import SESSION_KEY, get_user, get_user_model
+from django.contrib.auth import middleware as auth_middleware
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from shop.core import sql
 
+_with_user: dict[str, Callable[[str], str]] = {}
+_asking: ContextVar = ContextVar("session_asking_for_its_user", default=None)
 
-def session_row(store):
-    """What ``SessionStore._get_session_from_db`` returns: the unexpired row, or None (and the
-    key forgotten, as Django does)."""
-    rows = sql.select(store.model, "session_key = %s AND expire_date > %s",
-                      [store.session_key, timezone.now()]) if store.session_key else []
-    if not rows:
-        store._session_key = None
-        return None
-    return rows[0]
+
+def read_with_user(name: str, expression: Callable[[str], str]) -> None:
+    """Load ``expression(user id column)`` — a scalar SQL subquery on the user's row — with the
+    signed-in user, as the attribute ``name`` (e.g. the cart's line count for the header's badge,
+    registered by the cart app). It is read when the request's session is, so a view that
+    changes it and then renders a page passes its own figure."""
+    _with_user[name] = expression
+
+
+def with_user(user_id_column: str) -> dict[str, str]:
+    """The extra columns read with a user (see :func:`read_with_user`)."""
+    return {name: expression(user_id_column) for name, expression in _with_user.items()}
+
+
+class ReadsItsUser:
+    """Mixed into Django's database-backed stores: the session row is written with its user's id
+    and read with that user's row (kept as ``signed_in``: (user id, user or None))."""
+
+    signed_in: tuple[int, object] | None = None
+
+    @classmethod
+    def get_model_class(cls):
+        from shop.core.models import Session
+
+        return Session
+
+    def create_model_instance(self, data):
+        instance = super().create_model_instance(data)
+        try:
+            instance.user_id = int(data.get(SESSION_KEY))
+        except (TypeError, ValueError):
+            instance.user_id = None
+        return instance
+
+    def _get_session_from_db(self):
+        """What ``SessionStore._get_session_from_db`` returns: the unexpired row, or None (and the
+        key forgotten, as Django does) — read with the signed-in user's row."""
+        self.signed_in = None
+        if not self.session_key:
+            return None
+        model, user_model = self.get_model_class(), get_user_model()
+        extra = with_user(f"u.{sql.quote(user_model._meta.pk.column)}")
+        query = (f"SELECT {sql.columns(model, 's')}, {sql.columns(user_model, 'u')}"
+                 + "".join(f", {expression}" for expression in extra.values())
+                 + f" FROM {sql.table(model)} s LEFT JOIN {sql.table(user_model)} u"
+                 f" ON u.{sql.quote(user_model._meta.pk.column)} = s.user_id"
+                 f" WHERE s.session_key = %s AND s.expire_date > %s")
+        rows = sql.rows(query, [self.session_key, timezone.now()])
+        if not rows:
+            self._session_key = None
+            return None
+        row, width = rows[0], len(model._meta.concrete_fields)
+        session = sql.from_row(model, row[:width])
+        user = None
+        if session.user_id is not None and row[width] is not None:
+            user_width = len(user_model._meta.concrete_fields)
+            user = sql.from_row(user_model, row[width:width + user_width])
+            for name, value in zip(extra, row[width + user_width:], strict=True):
+                setattr(user, name, value)
+        self.signed_in = (session.user_id, user) if session.user_id is not None else None
+        return session
+
+
+def user_read_with_session(user_id):
+    """The user read with the session of the request whose user is being asked for, if that is
+    the user ``user_id`` (else ``...``: read it)."""
+    store = _asking.get()
+    signed_in = getattr(store, "signed_in", None)
+    if signed_in is None or str(signed_in[0]) != str(user_id):
+        return ...
+    return signed_in[1]
+
+
+def _user_of(request):
+    if not hasattr(request, "_cached_user"):
+        token = _asking.set(request.session)
+        try:
+            request._cached_user = get_user(request)
+        finally:
+            _asking.reset(token)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the user taken from the session's own read when it is there."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user_of(request))

@@ -1,8 +1,7 @@
 from django.contrib.sessions.backends import cached_db
 
-from . import session_row
+from . import ReadsItsUser
 
 
-class SessionStore(cached_db.SessionStore):
-    def _get_session_from_db(self):
-        return session_row(self)
+class SessionStore(ReadsItsUser, cached_db.SessionStore):
+    pass

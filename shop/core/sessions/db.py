@@ -1,8 +1,7 @@
 from django.contrib.sessions.backends import db
 
-from . import session_row
+from . import ReadsItsUser
 
 
-class SessionStore(db.SessionStore):
-    def _get_session_from_db(self):
-        return session_row(self)
+class SessionStore(ReadsItsUser, db.SessionStore):
+    pass

@@ -18,14 +18,14 @@ from shop.core import fragments
 from shop.coupons.models import Coupon
 from shop.coupons.services import claim
 
-# (cold, warm): session, user (with the cart badge's count), then the page's own reads — which
-# the course list and course page keep in memory while the catalogue is unchanged (with the
-# database cache, one more query reads the catalogue's version); the cart page reads its
+# (cold, warm): the session with its user and the cart badge's count (one SELECT), then the
+# page's own reads — which the course list and course page keep in memory while the catalogue
+# is unchanged (with the database cache, one more query reads the catalogue's version); the cart page reads its
 # content's key (and line count), and only to render it cart, lines, their courses and the
 # courses' price options, then the key again; the coupon centre reads its content's key (one
 # SELECT of plain values), and only to render it its count, the page's coupons, their courses
 # and the shopper's holdings (written-out SELECTs), then the key again
-PAGE_QUERIES = {"list": (4, 2), "detail": (4, 2), "cart": (8, 3), "coupons": (8, 3)}
+PAGE_QUERIES = {"list": (3, 1), "detail": (3, 1), "cart": (7, 2), "coupons": (7, 2)}
 
 
 @pytest.fixture
