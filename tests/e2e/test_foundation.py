@@ -54,3 +54,15 @@ def test_login_logout_and_language_switch(page, live_server, user, login):
     page.locator("#account-menu").click()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()
+
+
+def test_a_long_word_in_a_notification_wraps_on_a_phone(page, live_server, user, login):
+    """An order number is one long word: on a 375 px screen the inbox breaks it instead of
+    scrolling sideways (it did for a number of wide letters)."""
+    from shop.notifications.services import notify
+
+    notify(user, "Order WWWWWWWWWWWWWWWWWWWWWW is paid", "Body WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", email=False)
+    page.set_viewport_size({"width": 375, "height": 800})
+    login("shopper", "pw-secret-123", next="/me/notifications/")
+    page.get_by_text("is paid").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
