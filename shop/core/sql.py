@@ -62,17 +62,24 @@ def select(model: type[models.Model], where: str, params=(), *, order_by: str = 
 
 def columns(model: type[models.Model], alias: str) -> str:
     """Every column of ``model`` as ``alias.column``, in the order :func:`from_row` reads them."""
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+    key = (connection.vendor, model, alias)
+    if key not in _columns:
+        _columns[key] = ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+    return _columns[key]
+
+
+_columns: dict[tuple[str, type, str], str] = {}
 
 
 def from_row(model: type[models.Model], values) -> models.Model:
     """A model instance from its columns' values as read (see :func:`columns`), each converted by
     its field and the backend exactly as a queryset would."""
     values = list(values)
-    for index, chain, column in _reader(model)[1]:
+    _columns_sql, converters, names = _reader(model)
+    for index, chain, column in converters:
         for convert in chain:
             values[index] = convert(values[index], column, connection)
-    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], values)
+    return model.from_db(connection.alias, names, values)
 
 
 def prep(model: type[models.Model], name: str, value):
@@ -105,11 +112,12 @@ def load_related(instances, name: str) -> dict:
     return related
 
 
-_readers: dict[tuple[str, type], tuple[str, list]] = {}
+_readers: dict[tuple[str, type], tuple[str, list, list[str]]] = {}
 
 
 def _reader(model):
-    """The column list and, for each column that needs them, the converters a queryset applies."""
+    """The column list, for each column that needs them the converters a queryset applies, and
+    the fields' attribute names."""
     key = (connection.vendor, model)
     if key not in _readers:
         quote = connection.ops.quote_name
@@ -120,7 +128,7 @@ def _reader(model):
             chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
             if chain:
                 converters.append((index, chain, column))
-        _readers[key] = (", ".join(quote(f.column) for f in fields), converters)
+        _readers[key] = (", ".join(quote(f.column) for f in fields), converters, [f.attname for f in fields])
     return _readers[key]
 
 

@@ -11,11 +11,13 @@ Everything else (what is checked, the session hash) is Django's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.contrib.auth import SESSION_KEY, get_user, get_user_model
 from django.contrib.auth import middleware as auth_middleware
+from django.db import connection
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -65,12 +67,7 @@ class ReadsItsUser:
         if not self.session_key:
             return None
         model, user_model = self.get_model_class(), get_user_model()
-        extra = with_user(f"u.{sql.quote(user_model._meta.pk.column)}")
-        query = (f"SELECT {sql.columns(model, 's')}, {sql.columns(user_model, 'u')}"
-                 + "".join(f", {expression}" for expression in extra.values())
-                 + f" FROM {sql.table(model)} s LEFT JOIN {sql.table(user_model)} u"
-                 f" ON u.{sql.quote(user_model._meta.pk.column)} = s.user_id"
-                 f" WHERE s.session_key = %s AND s.expire_date > %s")
+        query, extra = _query(model, user_model)
         rows = sql.rows(query, [self.session_key, timezone.now()])
         if not rows:
             self._session_key = None
@@ -85,6 +82,23 @@ class ReadsItsUser:
                 setattr(user, name, value)
         self.signed_in = (session.user_id, user) if session.user_id is not None else None
         return session
+
+
+@functools.cache
+def _query_of(model, user_model, vendor: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    extra = with_user(f"u.{sql.quote(user_model._meta.pk.column)}")
+    query = (f"SELECT {sql.columns(model, 's')}, {sql.columns(user_model, 'u')}"
+             + "".join(f", {expression}" for expression in extra.values())
+             + f" FROM {sql.table(model)} s LEFT JOIN {sql.table(user_model)} u"
+             f" ON u.{sql.quote(user_model._meta.pk.column)} = s.user_id"
+             f" WHERE s.session_key = %s AND s.expire_date > %s")
+    return query, extra
+
+
+def _query(model, user_model) -> tuple[str, dict[str, str]]:
+    """The session's SELECT (built once per database and set of registered figures) and the
+    figures' columns."""
+    return _query_of(model, user_model, connection.vendor, tuple(_with_user))
 
 
 def user_read_with_session(user_id):
