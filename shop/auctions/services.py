@@ -270,9 +270,9 @@ def _refuse_if_too_low(user, lot_id: int, amount: Decimal, request_key: str | No
 
 def _refuse_too_low(lot: Lot, user, amount: Decimal, request_key: str | None, now: datetime) -> None:
     """Refuse a bid below ``lot``'s minimum first of all — before the lot's lock from a plain read,
-    and again as soon as the lock is taken (the bids that queued for it behind the winner leave
-    at once). The leader, a lot past its end and a replayed form are left to the rest of the
-    locked path, which says why."""
+    and again as soon as the lock is taken, the locked path's one minimum check (the bids that
+    queued for the lock behind the winner leave at once). The leader, a lot past its end and a
+    replayed form are left to the rest of the locked path, which says why."""
     minimum = lot.next_minimum()
     if amount >= minimum or lot.leader_id == user.pk or now >= lot.ends_at:
         return
@@ -308,10 +308,7 @@ def _place_bid(user, lot_id: int, amount: Decimal, maximum: Decimal | None, now:
             lot.version += 1
             return BidResult(lot, True, lot.current_price,
                              _("You still lead; your maximum is now %(max)s.") % {"max": format_money(wanted)})
-        minimum = lot.next_minimum()
-        if amount < minimum:
-            raise BidRefused(_("Bid at least %(min)s.") % {"min": format_money(minimum)}, code="too_low")
-        ceiling = max(amount, maximum or amount)
+        ceiling = max(amount, maximum or amount)  # (a bid below the minimum was refused on taking the lock)
         rows: list[tuple[int, Decimal, bool]] = []  # (user id, amount, automatic)
         if lot.leader_id is None:
             price, leader_id = amount, user.pk

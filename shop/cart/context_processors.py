@@ -26,8 +26,7 @@ def cart(request):
             read = getattr(user, "cart_lines", None)  # read with the user (lines_of_user)
             if read is not None:
                 return read
-            return _count(f"SELECT COUNT(*) FROM {lines} l JOIN {carts} c ON c.id = l.cart_id WHERE c.user_id = %s",
-                          user.pk)
+            return _count(f"SELECT {lines_of_user('%s')}", user.pk)
         session = getattr(request, "session", None)
         cart_id = session.get(SESSION_CART) if session is not None else None
         if not cart_id:
