@@ -317,3 +317,22 @@ def test_a_lot_the_deposit_paid_in_full_still_gets_its_address(make_auction, use
     order.refresh_from_db()
     assert order.shipping["address"] == "6 Tea Road" and order.status == "paid"
     assert_ledgers_match(user)
+
+
+@pytest.mark.parametrize("scope", ["session", "lot"])
+def test_a_deposit_never_lands_in_a_session_deleted_since_it_was_read(make_auction, user, operator, fund, clock,
+                                                                      scope):
+    """The page read the session, an operator deleted it (refunding the deposits it found), then
+    the shopper's payment arrived: it is refused, not held in a deleted session for good."""
+    from shop.auctions import operations
+
+    later = clock.now() + timedelta(days=2)
+    session = make_auction(deposit=D("200"), starts_at=later, lots=[{"deposit": D("50")}])
+    lot = Lot.objects.select_related("session").get(session=session)
+    fund(user, balance=500)
+    operations.session_delete(actor=operator, session_id=session.pk, now=clock.now())  # `session`, `lot`: stale
+    target = {"session": session} if scope == "session" else {"lot": lot}
+    with pytest.raises(DomainError, match="no longer available"):
+        services.pay_deposit(user=user, online=False, now=clock.now(), **target)
+    assert not Deposit.objects.exists()
+    assert wallet(user).balance == D("500")
