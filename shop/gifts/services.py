@@ -18,7 +18,7 @@ from shop.catalog.models import Product, ProductKind
 from shop.core import audit
 from shop.core.errors import DomainError
 from shop.core.texts import Text
-from shop.notifications.services import notify
+from shop.notifications.services import notify, notify_many
 
 from . import fairness, jobs
 from . import texts as T
@@ -249,10 +249,9 @@ def _draw(draw: GiftDraw, now: datetime) -> None:
         available=F("available") + back, returned=F("returned") + back)
     url = draw.get_absolute_url()
     won = set(winners)
-    for entry in entries:
-        text = T.YOU_WON if entry.position in won else T.NOT_WON
-        notify(entry.user, Text(text, package=draw.product.title), url=url)
-    notify(draw.giver, Text(T.DRAWN, winners=len(winners), back=back), url=url)
+    notify_many([*((entry.user, Text(T.YOU_WON if entry.position in won else T.NOT_WON, package=draw.product.title))
+                   for entry in entries),
+                 (draw.giver, Text(T.DRAWN, winners=len(winners), back=back))], url=url)
     log.info("event=gift_drawn draw=%s participants=%s winners=%s back=%s", draw.pk, len(entries), len(winners), back)
 
 

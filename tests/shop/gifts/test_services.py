@@ -388,6 +388,29 @@ def test_timed_draw_by_its_job(timed_with_joiners, giver, clock):
     assert tasks.draw(123456789) is False  # a draw deleted meanwhile
 
 
+def test_a_draw_tells_everyone_in_one_statement_and_mails_them_by_one_task(giver, new_draw, shoppers, clock,
+                                                                         django_assert_max_num_queries,
+                                                                         django_capture_on_commit_callbacks):
+    """Drawing holds the draw's row (and SQLite's one writer): telling its participants must not
+    cost a statement each, nor a task each after commit."""
+    from unittest import mock
+
+    draw = new_draw(Method.TIMED, gifts=3, in_=timedelta(minutes=10))
+    for person in shoppers(25):
+        services.join(draw_id=draw.pk, user=person, now=clock.now())
+    clock.advance(timedelta(minutes=10))
+    with mock.patch("shop.notifications.services.async_task") as enqueue:
+        with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(14):
+            assert tasks.draw(draw.pk) is True
+    assert [call.args[0] for call in enqueue.call_args_list] == ["shop.notifications.tasks.deliver_many"]
+    assert len(enqueue.call_args.args[1]) == 26  # 25 participants and the giver, all with e-mail
+    _assert_drawn_once(draw, giver)
+    from shop.notifications.tasks import deliver_many
+
+    assert deliver_many(enqueue.call_args.args[1]) == 26
+    assert deliver_many(enqueue.call_args.args[1]) == 0  # delivered twice: sent once
+
+
 def test_timed_draw_by_the_sweeper(timed_with_joiners, giver, clock):
     from shop.scheduling.tasks import sweep
 
