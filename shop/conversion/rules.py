@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from shop.core.money import CENT, format_credits, format_money
@@ -97,6 +99,13 @@ class Rule:
         return self.ok is False
 
 
+def _unbroken(message: str, **parts: str) -> SafeString:
+    """``message`` with its ``parts`` (dates, months) each kept on one line — a phone otherwise
+    breaks "2026-11-30" at a hyphen."""
+    return mark_safe(conditional_escape(message) % {  # the message escaped, each part escaped by format_html
+        name: format_html('<span class="text-nowrap">{}</span>', value) for name, value in parts.items()})
+
+
 def evaluate(facts: Facts) -> list[Rule]:
     """Every rule, in the order they are explained, with whether it passes and why not."""
     terms, now, gems = facts.terms, facts.now, facts.gems
@@ -105,8 +114,8 @@ def evaluate(facts: Facts) -> list[Rule]:
                      _("Conversion is not available yet: no rate has been set."))]
     rules = []
     # 1. the window: opens_at inclusive, closes_at exclusive
-    window = _("Inside the conversion window (%(opens)s – %(closes)s)") % {
-        "opens": shown_time(terms.opens_at), "closes": shown_time(terms.closes_at)}
+    window = _unbroken(_("Inside the conversion window (%(opens)s – %(closes)s)"),
+                       opens=shown_time(terms.opens_at), closes=shown_time(terms.closes_at))
     if now < terms.opens_at:
         rules.append(Rule("window", window, False, _("Conversion opens at %(at)s.") % {"at": shown_time(terms.opens_at)}))
     elif now >= terms.closes_at:
@@ -118,7 +127,7 @@ def evaluate(facts: Facts) -> list[Rule]:
                       "" if facts.verified else _("Only identity-verified shoppers can convert gems. "
                                                   "Ask support to verify your identity.")))
     # 3. once a calendar month
-    once = _("Not converted yet this month (%(month)s)") % {"month": month_of(now)}
+    once = _unbroken(_("Not converted yet this month (%(month)s)"), month=month_of(now))
     rules.append(Rule("once_a_month", once, not facts.converted_this_month,
                       _("You have already converted gems this month. You can convert again from %(at)s.")
                       % {"at": shown_time(next_month_start(now))} if facts.converted_this_month else ""))

@@ -81,6 +81,17 @@ def test_window_times_are_shown_in_the_site_time_zone(settings):
     assert "2026-11-09 12:00" in rule.detail  # 04:00 UTC the day before = 12:00 in Shanghai
 
 
+def test_dates_in_a_rule_stay_on_one_line_and_the_rest_is_escaped(settings):
+    """A phone broke "2026-11-30" at its hyphens in the rules list."""
+    settings.TIME_ZONE = "Asia/Shanghai"
+    rules_by_code = _by_code(_facts())
+    window, month = rules_by_code["window"].label, rules_by_code["once_a_month"].label
+    assert '(<span class="text-nowrap">2026-11-' in window and window.count('class="text-nowrap"') == 2
+    assert month.endswith('(<span class="text-nowrap">2026-11</span>)')
+    assert "&lt;" in rules._unbroken("a <b> %(x)s", x="<i>")  # the message and its parts are escaped
+    assert "<i>" not in rules._unbroken("a %(x)s", x="<i>")
+
+
 def test_unverified_is_blocked():
     rule = _by_code(_facts(verified=False))["not_verified"]
     assert rule.blocks and "identity-verified" in rule.detail
