@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import formats, timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from shop.core.money import CENT, format_credits, format_money
+from shop.core.templatetags.text import nowrap
 
 from .models import MAX_GEMS
 
@@ -102,8 +103,7 @@ class Rule:
 def _unbroken(message: str, **parts: str) -> SafeString:
     """``message`` with its ``parts`` (dates, months) each kept on one line — a phone otherwise
     breaks "2026-11-30" at a hyphen."""
-    return mark_safe(conditional_escape(message) % {  # the message escaped, each part escaped by format_html
-        name: format_html('<span class="text-nowrap">{}</span>', value) for name, value in parts.items()})
+    return mark_safe(conditional_escape(message) % {name: nowrap(value) for name, value in parts.items()})
 
 
 def evaluate(facts: Facts) -> list[Rule]:

@@ -96,6 +96,10 @@ def test_session_page_shows_times_deposit_countdown_and_lots_by_the_clock(client
     assert first.catalogue_no in page and "¥100.00" in page and "Deposit ¥80.00" in page
     assert "Ends in" in page and 'data-countdown' in page and f'data-end="{int(session.ends_at.timestamp())}"' in page
     assert "Log in to pay the deposit" in page and "¥500.00" in page
+    from django.utils import timezone
+
+    starts = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
+    assert f'<span class="text-nowrap">{starts}</span> – <span class="text-nowrap">' in page  # whole dates on a phone
     clock.advance(timedelta(hours=2))  # past the end; stored statuses still say bidding
     page = page_of(client.get(f"/auctions/{session.pk}/"))
     assert "Closing" in page and "Ended " in page and "This session has ended." in page
