@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shop.catalog.models import Product
+from shop.core import fragments
 from shop.core.errors import DomainError
 
 from . import services
@@ -27,7 +28,7 @@ def detail(request):
     query; the lines, their courses and options are read only to render it."""
     content_key, count = page_key(request)
     context = functools.cache(lambda: _context(request, services.cart_for(request)))
-    return render(request, "cart/detail.html", {
+    return fragments.render_page(request, "cart/detail.html", {
         "content_key": content_key, "cart_count": count, "lines": lambda: context()["lines"],
         "total": lambda: context()["total"], "available_count": lambda: context()["available_count"]})
 

@@ -30,9 +30,9 @@ def product_list(request):
                              page.paginator.num_pages, cards)
     context = {"page": page, "q": q, "kind": kind, "sort": sort, "kinds": ProductKind.choices, "extra": extra,
                "list_key": list_key, "content_key": fragments.key("product-list-page", list_key)}
-    template = "catalog/list.html#product-list" if request.htmx and not request.htmx.history_restore_request \
-        else "catalog/list.html"
-    return render(request, template, context)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "catalog/list.html#product-list", context)
+    return fragments.render_page(request, "catalog/list.html", context)
 
 
 def can_preview(user) -> bool:
@@ -56,8 +56,8 @@ def product_detail(request, slug):
     secret = fragments.csrf_secret(request)  # the buy box is a form
     content_key = fragments.key("product-page", hero_key, [(p.pk, p.label, p.price, p.days) for p in policies],
                                 secret) if secret else None
-    return render(request, "catalog/detail.html",
-                  {"product": product, "policies": policies, "hero_key": hero_key, "content_key": content_key})
+    context = {"product": product, "policies": policies, "hero_key": hero_key, "content_key": content_key}
+    return fragments.render_page(request, "catalog/detail.html", context)
 
 
 @require_POST

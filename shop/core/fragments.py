@@ -21,6 +21,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template import engines
 from django.utils.translation import get_language
 
 MAX_BYTES = 32 * 1024 * 1024  # per process
@@ -61,6 +65,38 @@ def still_current(fragment_key: str) -> bool:
     if not hasattr(fragment_key, "confirmed"):
         fragment_key.confirmed = reread() == fragment_key
     return fragment_key.confirmed
+
+
+def page_key(context) -> str | None:
+    """The key of a whole page (``{% page %}`` in base.html): its content's key, the header's key
+    (which carries the shopper, the address and the browser's CSRF secret) and the cart badge's
+    count. None — the page is not kept — while toasts are waiting to be shown or without a
+    content key. ``context``: the template's context, or the same names in a dict."""
+    content_key = context.get("content_key")
+    navbar_key = context.get("navbar_key")
+    navbar_key = navbar_key() if callable(navbar_key) else navbar_key
+    if not content_key or not navbar_key or context.get("messages"):
+        return None
+    count = context.get("cart_count")
+    return key("page", content_key, navbar_key, count() if callable(count) else count)
+
+
+def render_page(request, template_name: str, context: dict) -> HttpResponse:
+    """``render()`` for a page built on base.html: a page seen before is answered whole from this
+    process's store before any template is started (its key is made of what the context
+    processors and the view give, as ``{% page %}`` makes it); else the page is rendered and
+    ``{% page %}`` keeps it."""
+    if enabled() and context.get("content_key"):
+        names: dict = {}
+        for processor in engines["django"].engine.template_context_processors:
+            names.update(processor(request))
+        names.update(context)
+        whole = page_key(names)
+        html = get(whole) if whole else None
+        if html is not None:
+            get_token(request)  # the token in it is used, as rendering it would say (the CSRF cookie is renewed)
+            return HttpResponse(html)
+    return render(request, template_name, context)
 
 
 def csrf_secret(request) -> str | None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shop.core import clock
+from shop.core import clock, fragments
 from shop.core.errors import DomainError
 
 from . import selectors, services
@@ -35,7 +35,7 @@ def centre(request):
         held = selectors.holdings_of(request.user, [c.pk for c in page()])
         return [{"coupon": c, "state": c.claim_status_at(now), "held": held.get(c.pk, 0)} for c in page()]
 
-    return render(request, "coupons/centre.html", {"page": page, "cards": cards, "content_key": content_key})
+    return fragments.render_page(request, "coupons/centre.html", {"page": page, "cards": cards, "content_key": content_key})
 
 
 @require_POST

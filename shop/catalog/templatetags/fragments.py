@@ -29,16 +29,15 @@ class FragmentNode(template.Node):
 
 
 class PageNode(template.Node):
-    """The whole page, kept under its content's key, the header's key (which carries the shopper,
-    the address and the browser's CSRF secret) and the cart badge's count — so that a page seen
-    before skips the template skeleton too (the body's CSRF token is valid for that secret). Not
-    kept while toasts are waiting to be shown, nor for a page without a content key."""
+    """The whole page, kept under :func:`shop.core.fragments.page_key` — so that a page seen before
+    is answered by :func:`shop.core.fragments.render_page` before any template starts (the body's
+    CSRF token is valid for the browser's secret, which the key carries)."""
 
     def __init__(self, nodelist):
         self.nodelist = nodelist
 
     def render(self, context):
-        key = self._key(context) if fragments.enabled() else None
+        key = fragments.page_key(context) if fragments.enabled() else None
         if key is None:
             return self.nodelist.render(context)
         html = fragments.get(key)
@@ -49,16 +48,6 @@ class PageNode(template.Node):
         else:  # the token in it is used, as rendering it would say (the CSRF cookie is renewed)
             get_token(context["request"])
         return mark_safe(html)
-
-    @staticmethod
-    def _key(context) -> str | None:
-        content_key = context.get("content_key")
-        navbar_key = context.get("navbar_key")
-        navbar_key = navbar_key() if callable(navbar_key) else navbar_key
-        if not content_key or not navbar_key or context.get("messages"):
-            return None
-        count = context.get("cart_count")
-        return fragments.key("page", content_key, navbar_key, count() if callable(count) else count)
 
 
 @register.tag

@@ -100,6 +100,7 @@ def test_a_page_seen_before_is_served_whole_but_never_hides_a_toast(page, shop, 
         patched.setattr(FragmentNode, "render", None)  # nothing inside the page is rendered
         second = shopper_browser.get(url)
     assert _without_tokens(second.content.decode()) == _without_tokens(first.content.decode())
+    assert first.templates and not second.templates  # answered before any template started
     assert second.cookies.get("csrftoken")  # the page's token is in use: the cookie is renewed
     coupon = Coupon.objects.filter(product__isnull=True).first()
     shopper_browser.post(reverse("coupons:claim", args=[coupon.pk]))  # its message waits for the next page
