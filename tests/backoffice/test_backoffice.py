@@ -38,6 +38,18 @@ def test_dashboard_renders_for_operator(operator_client):
     assert "Dashboard" in content and "Wallets" in content
 
 
+def test_the_backoffice_header_spans_the_page_like_its_sidebar(operator_client):
+    """The shop's header sits in a centred container; over the full-width backoffice it lined up
+    with neither the sidebar nor the content."""
+    header = '<nav class="navbar'
+    backoffice = operator_client.get(reverse("backoffice:dashboard")).content.decode()
+    shop = operator_client.get(reverse("catalog:list")).content.decode()
+    assert backoffice.split(header, 1)[1].split("\n", 2)[1].strip().startswith('<div class="container-fluid')
+    assert shop.split(header, 1)[1].split("\n", 2)[1].strip() == '<div class="container">'
+    again = operator_client.get(reverse("backoffice:dashboard")).content.decode()  # from the fragment cache
+    assert again.split(header, 1)[1].split("\n", 2)[1].strip().startswith('<div class="container-fluid')
+
+
 def test_wallet_list_filters_and_htmx_partial(operator_client, make_user):
     make_user("findme", display_name="Find Me")
     make_user("zz-other")
