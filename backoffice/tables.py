@@ -26,6 +26,15 @@ def table_page(request, table, template: str, context: dict, *, per_page: int = 
     return render(request, template, context, status=status)
 
 
+class TimeColumn(tables.DateTimeColumn):
+    """A moment in the site's time zone, kept on one line (a phone broke "2026-12-01" at its
+    hyphens); ``classes``: more classes for its cells."""
+
+    def __init__(self, *args, format: str = "Y-m-d H:i", classes: str = "", **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": f"text-nowrap {classes}".strip()}})
+        super().__init__(*args, format=format, **kwargs)
+
+
 class MoneyColumn(tables.Column):
     """An amount through the one money format (``¥12,800.00``); ``sign=True`` for ledgers (``+¥5.00``)."""
 

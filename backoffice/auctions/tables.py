@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.auctions.models import AuctionSession, BannedWord, Bid, CommentColour, Lot, LotState, SessionState
 
-from ..tables import BackofficeTable, CreditsColumn, MoneyColumn
+from ..tables import BackofficeTable, CreditsColumn, MoneyColumn, TimeColumn
 
 THUMB = ('{% if record.cover %}<img src="{{ record.cover.url }}" alt="" width="40" height="40" '
          'class="rounded object-fit-cover">{% else %}<span class="d-inline-grid rounded bg-primary-subtle text-primary" '
@@ -107,8 +107,7 @@ class LotTable(BackofficeTable):
 
 
 class BidTable(BackofficeTable):
-    placed_at = tables.Column(verbose_name=_("Time"), order_by=("placed_at", "id"),
-                              attrs={"td": {"class": "text-nowrap"}})
+    placed_at = TimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s", order_by=("placed_at", "id"))
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
     amount = MoneyColumn(verbose_name=_("Amount"))
     is_auto = tables.Column(verbose_name=_("How"), orderable=True)
@@ -117,9 +116,6 @@ class BidTable(BackofficeTable):
         model = Bid
         fields = ["placed_at", "user", "amount", "is_auto"]
         order_by = ["-placed_at"]
-
-    def render_placed_at(self, record):
-        return f"{timezone.localtime(record.placed_at):%Y-%m-%d %H:%M:%S}"
 
     def render_is_auto(self, record):
         if record.is_auto:

@@ -4,14 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.core.models import AuditLog
 
-from ..tables import BackofficeTable
+from ..tables import BackofficeTable, TimeColumn
 from .diff import changes_of
 
 
 class AuditTable(BackofficeTable):
     # Shown in the site's time zone (the date filter localises), like every time in the backoffice.
-    created_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s",
-                                       attrs={"td": {"class": "text-nowrap small"}})
+    created_at = TimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s", classes="small")
     actor = tables.Column(verbose_name=_("Who"), default="—")
     action = tables.Column(verbose_name=_("Action"), attrs={"td": {"class": "font-monospace small"}})
     target_repr = tables.Column(verbose_name=_("Target"))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.core.money import format_credits
 from shop.lottery.models import Campaign, CodePool, Draw, PrizeOrder, PrizeOrderStatus
 
-from ..tables import BackofficeTable
+from ..tables import BackofficeTable, TimeColumn
 
 
 def _when(value) -> str:
@@ -54,7 +54,7 @@ class PoolTable(BackofficeTable):
     total = tables.Column(verbose_name=_("Codes"), attrs={"td": {"class": "text-end"}})
     issued = tables.Column(verbose_name=_("Issued"), attrs={"td": {"class": "text-end"}})
     left = tables.Column(verbose_name=_("Left"), attrs={"td": {"class": "text-end fw-semibold"}})
-    created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
+    created_at = TimeColumn(verbose_name=_("Created"))
 
     class Meta(BackofficeTable.Meta):
         model = CodePool
@@ -112,7 +112,7 @@ class PrizeOrderTable(BackofficeTable):
 
 
 class DrawTable(BackofficeTable):
-    created_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s")
+    created_at = TimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s")
     campaign = tables.Column(verbose_name=_("Campaign"), accessor="campaign__title", order_by="campaign__title")
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
     cost = tables.Column(verbose_name=_("Paid"), attrs={"td": {"class": "text-end text-nowrap"}})

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.catalog.models import Product
 from shop.core.money import format_money
 
-from ..tables import BackofficeTable
+from ..tables import BackofficeTable, TimeColumn
 
 
 class ProductTable(BackofficeTable):
@@ -17,8 +17,7 @@ class ProductTable(BackofficeTable):
                                                                            "th": {"class": "text-center"}})
     min_price = tables.Column(verbose_name=_("From"), default="—", attrs={"td": {"class": "text-end money"},
                                                                           "th": {"class": "text-end"}})
-    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"), format="Y-m-d H:i",
-                                       attrs={"td": {"class": "text-nowrap small text-secondary"}})
+    updated_at = TimeColumn(verbose_name=_("Updated"), classes="small text-secondary")
     actions = tables.TemplateColumn(template_name="backoffice/catalog/_actions.html", verbose_name="",
                                     orderable=False, attrs={"td": {"class": "text-end text-nowrap"}})
 

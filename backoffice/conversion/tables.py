@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.conversion.models import Conversion
 
-from ..tables import BackofficeTable, CreditsColumn, MoneyColumn
+from ..tables import BackofficeTable, CreditsColumn, MoneyColumn, TimeColumn
 
 
 class ConversionTable(BackofficeTable):
-    created_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
+    created_at = TimeColumn(verbose_name=_("Time"))
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username",
                          linkify=("backoffice:wallets:detail", [tables.A("user_id")]))
     month = tables.Column(verbose_name=_("Month"))

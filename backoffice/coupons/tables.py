@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.coupons.models import ClaimedCoupon, ClaimedStatus, Coupon
 
-from ..tables import BackofficeTable
+from ..tables import BackofficeTable, TimeColumn
 
 
 class CouponTable(BackofficeTable):
@@ -58,8 +58,8 @@ class CouponTable(BackofficeTable):
 class ClaimedTable(BackofficeTable):
     code = tables.Column(verbose_name=_("Code"), attrs={"td": {"class": "font-monospace"}})
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
-    claimed_at = tables.DateTimeColumn(verbose_name=_("Claimed"), format="Y-m-d H:i")
-    valid_until = tables.DateTimeColumn(verbose_name=_("Valid until"), format="Y-m-d H:i")
+    claimed_at = TimeColumn(verbose_name=_("Claimed"))
+    valid_until = TimeColumn(verbose_name=_("Valid until"))
     status = tables.Column(verbose_name=_("Status"))
     order_ref = tables.Column(verbose_name=_("Order"), default="—")
 

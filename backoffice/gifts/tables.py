@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.gifts.models import GiftDraw, Method, Participant
 
-from ..tables import BackofficeTable
+from ..tables import BackofficeTable, TimeColumn
 from . import selectors
 
 NUMBER = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
@@ -71,8 +71,8 @@ class GiftDrawTable(BackofficeTable):
 class ParticipantTable(BackofficeTable):
     position = tables.Column(verbose_name=_("No."), attrs=NUMBER)
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
-    joined_at = tables.Column(verbose_name=_("Joined"), order_by=("joined_at", "position"),
-                              attrs={"td": {"class": "small text-nowrap"}})
+    joined_at = TimeColumn(verbose_name=_("Joined"), format="Y-m-d H:i:s", order_by=("joined_at", "position"),
+                           classes="small")
     won = tables.Column(verbose_name=_("Won"))
     shipping = tables.Column(verbose_name=_("Address given"), accessor="shipping_at", empty_values=(),
                              order_by=("shipping_at", "position"))
@@ -87,9 +87,6 @@ class ParticipantTable(BackofficeTable):
         order_by = ["position"]
         per_page = 50
         row_attrs = {"data-testid": "participant-row"}
-
-    def render_joined_at(self, record):
-        return f"{timezone.localtime(record.joined_at):%Y-%m-%d %H:%M:%S}"
 
     def render_won(self, record):
         if record.won:

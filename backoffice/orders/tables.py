@@ -4,14 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.orders.models import Enrollment, Order
 
-from ..tables import BackofficeTable, MoneyColumn
+from ..tables import BackofficeTable, MoneyColumn, TimeColumn
 
 
 class OrderTable(BackofficeTable):
     number = tables.Column(verbose_name=_("Order"), linkify=("backoffice:orders:detail", [tables.A("number")]),
                            attrs={"td": {"class": "font-monospace"}})
     user = tables.Column(verbose_name=_("Shopper"), accessor="user__username", order_by="user__username")
-    created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
+    created_at = TimeColumn(verbose_name=_("Created"))
     status = tables.Column(verbose_name=_("Status"))
     original_total = MoneyColumn(verbose_name=_("Original"))
     balance_used = MoneyColumn(verbose_name=_("Balance"))

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.accounts.models import User
 from shop.wallet.models import LedgerEntry
 
-from ..tables import AssetAmountColumn, BackofficeTable, CreditsColumn, MoneyColumn
+from ..tables import AssetAmountColumn, BackofficeTable, CreditsColumn, MoneyColumn, TimeColumn
 
 
 class WalletTable(BackofficeTable):
@@ -25,7 +25,7 @@ class WalletTable(BackofficeTable):
 
 
 class LedgerTable(BackofficeTable):
-    created_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
+    created_at = TimeColumn(verbose_name=_("Time"))
     amount = AssetAmountColumn(verbose_name=_("Amount"), sign=True)
     balance_after = AssetAmountColumn(verbose_name=_("After"))
     memo = tables.Column(accessor="shown_memo", verbose_name=_("Memo"), orderable=False)  # in the reader's language

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -82,6 +83,8 @@ def test_operator_grants_and_deducts_with_audit(operator_client, operator, user)
     assert audit[1].before == {"balance": "25.50"} and audit[1].after["balance"] == "20.50"
     page = operator_client.get(url).content.decode()
     assert "Goodwill" in page and "Correction" in page
+    # every time in a backoffice table stays on one line (a phone broke "2026-12-01" at its hyphens)
+    assert re.search(r'<td class="text-nowrap">\d{4}-\d\d-\d\d \d\d:\d\d</td>', page)
 
 
 def test_deduct_more_than_held_is_a_form_error(operator_client, user):
