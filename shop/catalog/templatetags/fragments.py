@@ -3,7 +3,6 @@ once per ``key`` (see :mod:`shop.core.fragments`) and reuses it (with an empty k
 ``{% page %}…{% endpage %}`` does the same for a whole page whose content has a key."""
 
 from django import template
-from django.middleware.csrf import get_token
 from django.utils.safestring import mark_safe
 
 from shop.core import fragments
@@ -45,8 +44,8 @@ class PageNode(template.Node):
             html = self.nodelist.render(context)
             if fragments.still_current(context.get("content_key")):
                 fragments.put(key, html)
-        else:  # the token in it is used, as rendering it would say (the CSRF cookie is renewed)
-            get_token(context["request"])
+        else:
+            fragments.renew_csrf_cookie(context["request"])
         return mark_safe(html)
 
 
