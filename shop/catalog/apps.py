@@ -8,6 +8,9 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self):
+        from shop.core.sessions import read_with_user
+
         from . import selectors
 
         selectors.watch_catalogue()
+        read_with_user("catalogue_version", selectors.version_column)

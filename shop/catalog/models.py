@@ -115,3 +115,14 @@ class PricePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} · {self.label}"
+
+
+class CatalogueVersion(models.Model):
+    """One row: a token replaced in the same transaction as every write to a course or a price
+    option. The storefront keeps what it reads of the catalogue in each process under it
+    (:mod:`shop.catalog.selectors`), and a signed-in page reads it with its session."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("catalogue version")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import uuid
 from collections import OrderedDict
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.db import DatabaseCache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db import connection, transaction
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from .models import PricePolicy, Product, ProductKind
+from shop.core import sql
 
-log = logging.getLogger(__name__)
+from .models import CatalogueVersion, PricePolicy, Product, ProductKind
 
 #: storefront sort keys → ordering; products without an available policy sort last by price
 SORTS = {
@@ -62,49 +58,45 @@ def product_detail(slug: str) -> Product:
 
 # --- storefront reads from memory ----------------------------------------------------------------
 # The storefront's course list and course pages read the same few rows on every request. They are
-# kept in each process under the catalogue's *version*: a random token in the shared cache (the
-# database cache by default, Redis with REDIS_URL) replaced after every commit that writes a
-# course or a price option (signals on save and delete, and ``catalogue_changed()`` where a
-# service writes with ``update()``), and once more when it is written. A reader that saw version V
-# either read the rows after the write committed, or V is replaced once it has: rows kept under a
-# version are never stale while that version is current. A cache that fails or forgot the version
-# only costs the queries.
+# kept in each process under the catalogue's *version*: a random token in one database row,
+# replaced in the same transaction as every write to a course or a price option (signals on save
+# and delete, and ``catalogue_changed()`` where a service writes with ``update()``). A reader that
+# saw token V and then read rows either read them after the write committed (they are newer than
+# V, which is gone) or before it (and V is gone once it commits): rows kept under a token are never
+# stale while that token is current. A signed-in page reads the token with its session (no query
+# of its own, :func:`shop.core.sessions.read_with_user`); a visitor's page reads it with one.
 
-_VERSION_KEY = "catalog:version"
 _KEPT_MAX = 2_000
 _kept: OrderedDict = OrderedDict()
 _kept_lock = threading.Lock()
 _MISSING = object()
 
 
-def catalogue_version() -> str | None:
-    try:
-        version = cache.get(_VERSION_KEY)
-        if version is None:
-            version = uuid.uuid4().hex
-            if not cache.add(_VERSION_KEY, version, None):
-                version = cache.get(_VERSION_KEY)
-        return version
-    except Exception:  # no cache: read the database
-        log.warning("catalogue version unavailable", exc_info=True)
-        return None
+def version_column(_user_id_column: str = "") -> str:
+    """The token as a scalar subquery (read with the signed-in user's session)."""
+    return f"(SELECT token FROM {sql.table(CatalogueVersion)} WHERE id = 1)"
+
+
+def catalogue_version(request=None) -> str | None:
+    """The catalogue's current token: the one read with the signed-in user of ``request``, else
+    read now (made if the row is missing)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        read = getattr(user, "catalogue_version", None)
+        if read is not None:
+            return read
+    row = sql.execute(f"SELECT {version_column()}", [])[1]
+    if row is None or row[0] is None:
+        catalogue_changed()
+        row = sql.execute(f"SELECT {version_column()}", [])[1]
+    return row[0] if row else None
 
 
 def catalogue_changed(**_signal) -> None:
-    """A course or a price option changed: every process reads afresh, at once and again after
-    commit (rows read in between, still the old ones, are kept under a version that is dropped)."""
-
-    def bump():
-        try:
-            cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
-        except Exception:
-            log.warning("catalogue version not replaced", exc_info=True)
-
-    # With the database cache inside a transaction the early replacement is invisible to others
-    # anyway, and a failing cache query would abort the caller's transaction on PostgreSQL.
-    if not (isinstance(caches["default"], DatabaseCache) and connection.in_atomic_block):
-        bump()
-    transaction.on_commit(bump)
+    """A course or a price option changed: a new token, in the writer's transaction."""
+    table = sql.table(CatalogueVersion)
+    sql.execute(f"INSERT INTO {table} (id, token) VALUES (1, %s) ON CONFLICT (id) DO UPDATE SET token = excluded.token",
+                [uuid.uuid4().hex])
 
 
 def watch_catalogue() -> None:
@@ -147,10 +139,10 @@ class _Counted:
         return self._count
 
 
-def storefront_page(*, q: str, kind: str, sort: str, number, per_page: int) -> Page:
+def storefront_page(*, version: str | None, q: str, kind: str, sort: str, number, per_page: int) -> Page:
     """One page of the online course list (``product_list`` with the same arguments), as a
-    Paginator's ``get_page(number)`` would give it, from memory while the catalogue is unchanged."""
-    version = catalogue_version()
+    Paginator's ``get_page(number)`` would give it, from memory while the catalogue is still at
+    ``version`` (:func:`catalogue_version`; None: read afresh)."""
 
     def products():  # built only when read: building the query costs as much as running it
         return product_list(q=q, kind=kind, sort=sort)
@@ -169,9 +161,9 @@ def storefront_page(*, q: str, kind: str, sort: str, number, per_page: int) -> P
     return Page(rows, number, paginator)
 
 
-def storefront_product(slug: str) -> Product:
-    """``product_detail(slug)`` from memory while the catalogue is unchanged (the caller still
-    decides who may see an offline course). Raises ``Product.DoesNotExist``."""
+def storefront_product(slug: str, version: str | None) -> Product:
+    """``product_detail(slug)`` from memory while the catalogue is still at ``version`` (the caller
+    still decides who may see an offline course). Raises ``Product.DoesNotExist``."""
 
     def read():
         try:
@@ -179,7 +171,7 @@ def storefront_product(slug: str) -> Product:
         except Product.DoesNotExist:
             return None
 
-    product = _remembered((catalogue_version(), "product", slug), read)
+    product = _remembered((version, "product", slug), read)
     if product is None:
         raise Product.DoesNotExist
     return product

@@ -22,7 +22,8 @@ def product_list(request):
     kind = kind if kind in ProductKind.values else ""
     sort = request.GET.get("sort", selectors.DEFAULT_SORT)
     sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
-    page = selectors.storefront_page(q=q, kind=kind, sort=sort, number=request.GET.get("page"), per_page=PER_PAGE)
+    page = selectors.storefront_page(version=selectors.catalogue_version(request), q=q, kind=kind, sort=sort,
+                                     number=request.GET.get("page"), per_page=PER_PAGE)
     extra = urlencode([(key, value) for key, value in (("q", q), ("kind", kind), ("sort", sort))
                        if value and not (key == "sort" and value == selectors.DEFAULT_SORT)])
     cards = [(p.pk, p.updated_at, p.status, p.min_price, p.active_policies) for p in page.object_list]
@@ -41,7 +42,7 @@ def can_preview(user) -> bool:
 
 def _visible_product(request, slug) -> Product:
     try:
-        product = selectors.storefront_product(slug)
+        product = selectors.storefront_product(slug, selectors.catalogue_version(request))
     except Product.DoesNotExist:
         raise Http404 from None
     if not product.is_online and not can_preview(request.user):

@@ -20,7 +20,7 @@ from shop.coupons.services import claim
 
 # (cold, warm): the session with its user and the cart badge's count (one SELECT), then the
 # page's own reads — which the course list and course page keep in memory while the catalogue
-# is unchanged (with the database cache, one more query reads the catalogue's version); the cart page reads its
+# is unchanged (its version is read with the session); the cart page reads its
 # content's key (and line count), and only to render it cart, lines, their courses and the
 # courses' price options, then the key again; the coupon centre reads its content's key (one
 # SELECT of plain values), and only to render it its count, the page's coupons, their courses
@@ -176,7 +176,7 @@ def test_the_list_and_page_read_from_memory_while_the_catalogue_is_unchanged(sho
                                                                               django_assert_num_queries):
     client.get(reverse("catalog:list"))
     client.get(shop[1].get_absolute_url())
-    with django_assert_num_queries(0):  # a visitor: no session, no user, rows kept, version cached
+    with django_assert_num_queries(2):  # a visitor: no session, no user, rows kept: the version, once a page
         assert client.get(reverse("catalog:list")).status_code == 200
         assert client.get(shop[1].get_absolute_url()).status_code == 200
 
@@ -208,3 +208,25 @@ def test_each_language_has_its_own_fragments(shop, shopper_browser):
         english = shopper_browser.get(reverse("catalog:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
         chinese = shopper_browser.get(reverse("catalog:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "Courses" in english and english != chinese
+
+
+def test_a_catalogue_write_replaces_the_version_in_its_own_transaction(shop):
+    """The version is a row written with the change: a write rolled back leaves it, a committed
+    one replaces it — with no window where new rows could be kept under the old version."""
+    from django.db import transaction
+
+    from shop.catalog.models import CatalogueVersion
+
+    before = selectors.catalogue_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        shop[0].title = "Renamed"
+        shop[0].save()
+        assert selectors.catalogue_version() != before  # inside: already the new one
+        raise RuntimeError
+    assert selectors.catalogue_version() == before
+    shop[0].save()
+    after = selectors.catalogue_version()
+    assert after != before
+    CatalogueVersion.objects.all().delete()  # lost (a flushed database): made again at once
+    made = selectors.catalogue_version()
+    assert made and made != after and selectors.catalogue_version() == made
