@@ -139,25 +139,18 @@ def _deposit_target(*, lot: Lot | None, session: AuctionSession | None, now: dat
             raise DepositRefused(_("This session has no session deposit."), code="no_deposit")
         if session.state_at(now) == SessionState.ENDED:
             raise DepositRefused(_("This session has ended."), code="ended")
-    if session.is_deleted or (lot is not None and lot.is_deleted):
-        raise _gone()
     return session, amount
 
 
-def _gone() -> DepositRefused:
-    return DepositRefused(_("This auction is no longer available."), code="gone")
-
-
 def _hold_still_there(session: AuctionSession, lot: Lot | None) -> None:
-    """Lock the session's row (and the lot's) for this transaction and refuse if an operator
-    deleted it since it was read: a deletion holds the same row while it refunds the deposits
-    it finds, so a deposit either lands before it (and is refunded) or sees it here."""
-    if not AuctionSession.objects.select_for_update().filter(pk=session.pk, is_deleted=False).values_list(
-            "pk", flat=True).first():
-        raise _gone()
-    if lot is not None and not Lot.objects.select_for_update().filter(pk=lot.pk, is_deleted=False).values_list(
-            "pk", flat=True).first():
-        raise _gone()
+    """Lock the session's row (and the lot's) for this transaction and refuse if an operator has
+    deleted it — the one check, on the rows as they are now: a deletion holds the same row while
+    it refunds the deposits it finds, so a deposit either lands before it (and is refunded) or
+    sees it here."""
+    rows = [(AuctionSession, session.pk)] + ([(Lot, lot.pk)] if lot is not None else [])
+    for model, pk in rows:
+        if not model.objects.select_for_update().filter(pk=pk, is_deleted=False).values_list("pk", flat=True).first():
+            raise DepositRefused(_("This auction is no longer available."), code="gone")
 
 
 def pay_deposit(*, user, lot: Lot | None = None, session: AuctionSession | None = None, online: bool,
