@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from shop.lottery import services
-from shop.lottery.models import Draw, Entry, Outcome, Prize, PrizeOrder, PrizeOrderStatus
+from shop.lottery.models import RANDOM_BITS, Draw, Entry, Outcome, Prize, PrizeOrder, PrizeOrderStatus
 from shop.wallet.models import LedgerEntry
 
 
@@ -209,6 +209,10 @@ def test_replay_of_many_draws_matches(user, make_campaign, clock):
     draws = [_draw(user, campaign, clock) for _ in range(20)]
     assert all(services.replay(d).matches and not services.replay(d).fell_back for d in draws)
     assert Counter(d.outcome for d in draws) == {Outcome.WON: 20}
+    # Each draw takes its own value from the system's generator, across the whole range.
+    values = [d.random_value for d in draws]
+    assert len(set(values)) == 20 and all(0 <= v < 2 ** RANDOM_BITS for v in values)
+    assert max(values) >= 2 ** (RANDOM_BITS - 8)
 
 
 def test_exchange_takes_credits_and_stock_together(user, fund, make_campaign, clock):
