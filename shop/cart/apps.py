@@ -10,6 +10,6 @@ class CartConfig(AppConfig):
     def ready(self):
         from shop.core.sessions import read_with_user
 
-        from .context_processors import lines_of_user
+        from .selectors import shown_of_user
 
-        read_with_user("cart_lines", lines_of_user)
+        read_with_user("cart_shown", shown_of_user)

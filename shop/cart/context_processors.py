@@ -3,6 +3,7 @@ from functools import cache
 from shop.core import fragments, sql
 
 from .models import Cart, CartLine
+from .selectors import shown_count, shown_of_user
 from .services import SESSION_CART
 
 
@@ -23,10 +24,10 @@ def cart(request):
         user = getattr(request, "user", None)
         lines, carts = sql.table(CartLine), sql.table(Cart)
         if user is not None and user.is_authenticated:
-            read = getattr(user, "cart_lines", None)  # read with the user (lines_of_user)
-            if read is not None:
-                return read
-            return _count(f"SELECT {lines_of_user('%s')}", user.pk)
+            shown = getattr(user, "cart_shown", None)  # read with the user (selectors.shown_of_user)
+            if shown is None:
+                shown = sql.execute(f"SELECT {shown_of_user('%s')}", [user.pk])[1][0]
+            return shown_count(shown)
         session = getattr(request, "session", None)
         cart_id = session.get(SESSION_CART) if session is not None else None
         if not cart_id:
@@ -45,13 +46,6 @@ def cart(request):
         return fragments.key("navbar", who, secret, request.get_full_path())
 
     return {"cart_count": cart_count, "navbar_key": navbar_key}
-
-
-def lines_of_user(user_id_column: str) -> str:
-    """The badge's count as a subquery on the user's row, read with the signed-in user on every
-    page (:func:`shop.core.sessions.read_with_user`) instead of a query of its own."""
-    return (f"(SELECT COUNT(*) FROM {sql.table(CartLine)} l JOIN {sql.table(Cart)} c ON c.id = l.cart_id "
-            f"WHERE c.user_id = {user_id_column})")
 
 
 def _count(query: str, key) -> int:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import connection
+
 from shop.catalog.models import PricePolicy, Product
+from shop.catalog.selectors import catalogue_version, version_column
 from shop.core import fragments, sql
 from shop.core.money import ZERO
 
@@ -61,22 +64,30 @@ def checkout_lines(user, line_ids: Iterable) -> list[CartLine]:
 
 
 def page_key(request) -> tuple[str | None, int]:
-    """The cart page's cached content (:mod:`shop.core.fragments`) and its number of lines, read
-    by one written-out SELECT of plain values — the cart found by the shopper (or the visitor's
-    session) and, per line, its chosen option (price, active, whose) and its product's state and
-    options — so that a cart page served from the cache reads nothing else. The lines are read
-    as models only to render it. The key is None for a browser without a CSRF secret (each line
-    has forms)."""
+    """The cart page's cached content (:mod:`shop.core.fragments`) and its number of lines. A
+    signed-in shopper's key is read with their session (:func:`shown_of_user` and the
+    catalogue's version: the lines and options a cart shows are catalogue rows, so a new version
+    covers every change to them), so a cart page served from the cache makes no query of its
+    own; a visitor's is one written-out SELECT of plain values. The lines are read as models
+    only to render it. The key is None for a browser without a CSRF secret (each line has
+    forms)."""
     from .services import SESSION_CART
 
     user = request.user
+    secret = fragments.csrf_secret(request)
     if user.is_authenticated:
-        condition, value = "c.user_id = %s", user.pk
-    else:  # a visitor's cart, if their session has one
-        condition, value = "c.id = %s AND c.user_id IS NULL", request.session.get(SESSION_CART)
+        shown = getattr(user, "cart_shown", None)
+        version = catalogue_version(request)
+        if shown is None:  # a user not read with a session
+            version, shown = _signed_in_shown(user.pk)
+        count = shown_count(shown)
+        if secret is None:
+            return None, count
+        return fragments.read_first(fragments.key("cart-page", secret, version, shown),
+                                    lambda: fragments.key("cart-page", secret, *_signed_in_shown(user.pk))), count
+    condition, value = "c.id = %s AND c.user_id IS NULL", request.session.get(SESSION_CART)
     shown = _page_shown(condition, value)
     count = len({row[0] for row in shown})
-    secret = fragments.csrf_secret(request)
     if secret is None:
         return None, count
 
@@ -84,6 +95,29 @@ def page_key(request) -> tuple[str | None, int]:
         return fragments.key("cart-page", secret, shown)
 
     return fragments.read_first(key(shown), lambda: key(_page_shown(condition, value))), count
+
+
+def shown_of_user(user_id_column: str) -> str:
+    """What a signed-in shopper's cart shows, as a scalar subquery on their row read with their
+    session on every page (:func:`shop.core.sessions.read_with_user`): its lines as
+    ``line:option`` in the page's order, comma-separated, ``''`` for none. The header's badge
+    counts it (:func:`shown_count`); with the catalogue's version it keys the cart page."""
+    line = "CAST(l.id AS TEXT) || ':' || CAST(l.policy_id AS TEXT)"
+    lines = (f"FROM {sql.table(CartLine)} l JOIN {sql.table(Cart)} c ON c.id = l.cart_id "
+             f"WHERE c.user_id = {user_id_column}")
+    if connection.vendor == "postgresql":
+        return f"(SELECT COALESCE(string_agg({line}, ',' ORDER BY l.added_at, l.id), '') {lines})"
+    return f"(SELECT COALESCE(group_concat(shown, ','), '') FROM (SELECT {line} AS shown {lines} ORDER BY l.added_at, l.id))"
+
+
+def shown_count(shown: str) -> int:
+    """The number of lines in a :func:`shown_of_user` text."""
+    return shown.count(",") + 1 if shown else 0
+
+
+def _signed_in_shown(user_id: int) -> tuple[str, str]:
+    """The catalogue's version and the user's :func:`shown_of_user`, read now."""
+    return tuple(sql.execute(f"SELECT {version_column()}, {shown_of_user('%s')}", [user_id])[1])
 
 
 def _page_shown(condition: str, value) -> list[tuple]:

@@ -20,12 +20,12 @@ from shop.coupons.services import claim
 
 # (cold, warm): the session with its user and the cart badge's count (one SELECT), then the
 # page's own reads — which the course list and course page keep in memory while the catalogue
-# is unchanged (its version is read with the session); the cart page reads its
-# content's key (and line count), and only to render it cart, lines, their courses and the
-# courses' price options, then the key again; the coupon centre reads its content's key (one
+# is unchanged (its version is read with the session); the cart page's key is read with the
+# session too (its lines and the catalogue's version), and only to render it cart, lines, their
+# courses and the courses' price options, then the key again; the coupon centre reads its content's key (one
 # SELECT of plain values), and only to render it its count, the page's coupons, their courses
 # and the shopper's holdings (written-out SELECTs), then the key again
-PAGE_QUERIES = {"list": (3, 1), "detail": (3, 1), "cart": (7, 2), "coupons": (7, 2)}
+PAGE_QUERIES = {"list": (3, 1), "detail": (3, 1), "cart": (6, 1), "coupons": (7, 2)}
 
 
 @pytest.fixture
@@ -199,6 +199,21 @@ def test_the_cart_badge_and_cart_follow_the_cart(shop, user, make_product, shopp
     add(Cart.objects.get(user=user), shop[5], shop[5].policies.first().pk)
     assert 'data-testid="cart-count">4<' in shopper_browser.get(reverse("catalog:list")).content.decode()
     assert shop[5].title in shopper_browser.get(reverse("cart:detail")).content.decode()
+
+
+def test_catalogue_changes_show_at_once_on_a_shoppers_cart(shop, user, shopper_browser, django_assert_num_queries):
+    """The signed-in cart page is keyed by what its session read (lines and the catalogue's
+    version): a cached cart never outlives a change to its courses or their options."""
+    line = Cart.objects.get(user=user).lines.select_related("policy", "product").first()
+    shopper_browser.get(reverse("cart:detail"))
+    with django_assert_num_queries(1):  # from the cache: the session's SELECT only
+        assert line.product.title in shopper_browser.get(reverse("cart:detail")).content.decode()
+    line.policy.price = Decimal("3.21")
+    line.policy.save()
+    assert "¥3.21" in shopper_browser.get(reverse("cart:detail")).content.decode()
+    line.product.status = "offline"
+    line.product.save()
+    assert "No longer available" in shopper_browser.get(reverse("cart:detail")).content.decode()
 
 
 def test_each_language_has_its_own_fragments(shop, shopper_browser):
