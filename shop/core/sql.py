@@ -18,7 +18,7 @@ def insert(instance: models.Model) -> models.Model:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}",
@@ -47,7 +47,7 @@ def select(model: type[models.Model], where: str, params=(), *, order_by: str = 
         query += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     if for_update and connection.features.has_select_for_update:
         query += " FOR UPDATE"
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
     width = len(model._meta.concrete_fields)
@@ -134,7 +134,7 @@ def _reader(model):
 
 def execute(sql: str, params=()) -> tuple[int, tuple | None]:
     """Run one statement: (rows changed, first row returned or None)."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone() if cursor.description else None
         return cursor.rowcount, row
@@ -142,9 +142,16 @@ def execute(sql: str, params=()) -> tuple[int, tuple | None]:
 
 def rows(sql: str, params=()) -> list[tuple]:
     """Every row of one query, as plain tuples (no model instances, no conversion)."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _cursor():
+    """A cursor for these statements: on PostgreSQL bound on the server and prepared once per
+    connection (``shop.core.backends.postgresql``), elsewhere Django's."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
 
 
 def table(model: type[models.Model]) -> str:
