@@ -84,7 +84,8 @@ def render_page(request, template_name: str, context: dict) -> HttpResponse:
     """``render()`` for a page built on base.html: a page seen before is answered whole from this
     process's store before any template is started (its key is made of what the context
     processors and the view give, as ``{% page %}`` makes it); else the page is rendered and
-    ``{% page %}`` keeps it."""
+    ``{% page %}`` keeps it, with what the key was made of (a figure a processor read for the
+    key, such as a visitor's badge count, is not read again)."""
     if enabled() and context.get("content_key"):
         names: dict = {}
         for processor in engines["django"].engine.template_context_processors:
@@ -95,6 +96,7 @@ def render_page(request, template_name: str, context: dict) -> HttpResponse:
         if html is not None:
             renew_csrf_cookie(request)
             return HttpResponse(html)
+        context = names
     return render(request, template_name, context)
 
 

@@ -172,6 +172,22 @@ def test_a_retired_price_option_leaves_the_page_at_once(shop, client, operator, 
     assert "¥10.00" not in client.get(product.get_absolute_url()).content.decode()
 
 
+def test_a_page_rendered_afresh_reads_the_visitors_badge_once(shop, client):
+    """On a miss the page is rendered with what its key was made of: the visitor's badge count,
+    read for the key, is not read again by the template's own context processors."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.post(reverse("cart:add", args=[shop[0].slug]), {"policy": shop[0].policies.first().pk})
+    client.get(reverse("catalog:list"))  # the browser's CSRF cookie: pages are kept from now on
+    fragments.clear()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("catalog:list")).content.decode()
+    assert 'data-testid="cart-count">1<' in page
+    badge = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"] and "cart_cartline" in q["sql"]]
+    assert len(badge) == 1, badge
+
+
 def test_the_list_and_page_read_from_memory_while_the_catalogue_is_unchanged(shop, client,
                                                                               django_assert_num_queries):
     client.get(reverse("catalog:list"))
