@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -74,27 +75,20 @@ def page_key(request) -> tuple[str | None, int]:
     from .services import SESSION_CART
 
     user = request.user
-    secret = fragments.csrf_secret(request)
     if user.is_authenticated:
         shown = getattr(user, "cart_shown", None)
-        version = catalogue_version(request)
-        if shown is None:  # a user not read with a session
-            version, shown = _signed_in_shown(user.pk)
-        count = shown_count(shown)
-        if secret is None:
-            return None, count
-        return fragments.read_first(fragments.key("cart-page", secret, version, shown),
-                                    lambda: fragments.key("cart-page", secret, *_signed_in_shown(user.pk))), count
-    condition, value = "c.id = %s AND c.user_id IS NULL", request.session.get(SESSION_CART)
-    shown = _page_shown(condition, value)
-    count = len({row[0] for row in shown})
+        reread = functools.partial(_signed_in_shown, user.pk)
+        seen = (catalogue_version(request), shown) if shown is not None else reread()
+        count = shown_count(seen[1])
+    else:  # a visitor's cart, if their session has one
+        reread = functools.partial(_visitor_shown, request.session.get(SESSION_CART))
+        seen = reread()
+        count = len({row[0] for row in seen})
+    secret = fragments.csrf_secret(request)
     if secret is None:
         return None, count
-
-    def key(shown) -> str:
-        return fragments.key("cart-page", secret, shown)
-
-    return fragments.read_first(key(shown), lambda: key(_page_shown(condition, value))), count
+    return fragments.read_first(fragments.key("cart-page", secret, seen),
+                                lambda: fragments.key("cart-page", secret, reread())), count
 
 
 def shown_of_user(user_id_column: str) -> str:
@@ -116,12 +110,14 @@ def shown_count(shown: str) -> int:
 
 
 def _signed_in_shown(user_id: int) -> tuple[str, str]:
-    """The catalogue's version and the user's :func:`shown_of_user`, read now."""
+    """The catalogue's version and the user's :func:`shown_of_user`, read now (for a user not
+    read with a session, and to confirm a miss's key)."""
     return tuple(sql.execute(f"SELECT {version_column()}, {shown_of_user('%s')}", [user_id])[1])
 
 
-def _page_shown(condition: str, value) -> list[tuple]:
-    if not value:
+def _visitor_shown(cart_id) -> list[tuple]:
+    """What a visitor's cart page shows, per line and option, as plain values."""
+    if not cart_id:
         return []
     query = (
         f"SELECT l.id, l.policy_id, l.product_id, p.updated_at, p.status, lp.product_id, lp.is_active, lp.price, "
@@ -129,9 +125,9 @@ def _page_shown(condition: str, value) -> list[tuple]:
         f"FROM {sql.table(Cart)} c JOIN {sql.table(CartLine)} l ON l.cart_id = c.id "
         f"JOIN {sql.table(Product)} p ON p.id = l.product_id JOIN {sql.table(PricePolicy)} lp ON lp.id = l.policy_id "
         f"LEFT JOIN {sql.table(PricePolicy)} o ON o.product_id = l.product_id "
-        f"WHERE {condition} ORDER BY l.added_at, l.id, o.position, o.price, o.id"
+        f"WHERE c.id = %s AND c.user_id IS NULL ORDER BY l.added_at, l.id, o.position, o.price, o.id"
     )
-    return sql.rows(query, [value])
+    return sql.rows(query, [cart_id])
 
 
 def total(lines: Iterable[CartLine]) -> Decimal:
