@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q
 
 from shop.catalog.models import Product
 from shop.core import fragments, sql
+from shop.core.sessions import read_with_this_session
 
 from .models import ClaimedCoupon, ClaimedStatus, Coupon, CouponHolding, CouponScope
 
@@ -56,34 +58,59 @@ def centre_key(request, now: datetime, number: int) -> tuple[str | None, int]:
     """The coupon centre's cached content (:mod:`shop.core.fragments`), addressed by what it shows,
     and the page number it shows (a page past the end shows the last one, as ``get_page`` does).
 
-    One written-out SELECT of plain values — no rows made into models — reads everything a card
-    shows for that page: each coupon's definition (``updated_at``), claimed count and state by the
-    clock, its course, the shopper's holding; and the page count. The coupons and their courses
-    are read as models only when the content is rendered. None for a browser without a CSRF
-    secret (each card's claim form carries a token)."""
+    What a card shows for that page (:func:`_centre_shown`) is read as one text: for a signed-in
+    shopper with their session (:func:`shop.core.sessions.read_with_this_session`), so a page
+    served from the cache makes no query of its own; otherwise by one SELECT. The coupons and
+    their courses are read as models only when the content is rendered. None for a browser
+    without a CSRF secret (each card's claim form carries a token)."""
     secret = fragments.csrf_secret(request)
     if secret is None:
         return None, number
+    read_with_this_session(request, "centre_shown", _centre_shown, _centre_params(now, number))
     user_id = request.user.pk
-    shown = _centre_shown(now, user_id, number)
+    shown = getattr(request.user, "centre_shown", None)
+    if shown is None:
+        shown = _centre_shown_now(now, user_id, number)
     if not shown and number > 1:  # past the end: the last page
         number = max(1, -(-CentreCoupons(now).count() // CENTRE_PAGE_SIZE))
-        shown = _centre_shown(now, user_id, number)
+        shown = _centre_shown_now(now, user_id, number)
 
     def key(shown) -> str:
         return fragments.key("coupon-centre", user_id, secret, number, shown)
 
-    return fragments.read_first(key(shown), lambda: key(_centre_shown(now, user_id, number))), number
+    return fragments.read_first(key(shown), lambda: key(_centre_shown_now(now, user_id, number))), number
 
 
-def _centre_shown(now: datetime, user_id: int | None, number: int) -> list[tuple]:
-    where, params = CentreCoupons(now).where("c.")
+def _centre_shown(user_id_column: str) -> str:
+    """What a page of the coupon centre shows, as a scalar subquery on the shopper's row (SQL
+    text; parameters :func:`_centre_params`): per coupon, in the page's order, the shopper's
+    holding, its id, definition (``updated_at``), claimed count, whether its claim is still open by
+    the clock, its course's ``updated_at``, and the number of opened coupons; ``''`` for none.
+    Times stay text: they are only compared."""
     coupons, products, holdings = sql.table(Coupon), sql.table(Product), sql.table(CouponHolding)
-    query = (f"SELECT c.id, c.updated_at, c.claimed, c.claim_closes_at > %s, p.updated_at, h.count, COUNT(*) OVER () "
-             f"FROM {coupons} c LEFT JOIN {products} p ON p.id = c.product_id "
-             f"LEFT JOIN {holdings} h ON h.coupon_id = c.id AND h.user_id = %s "
-             f"WHERE {where} ORDER BY c.claim_closes_at DESC, c.id DESC LIMIT %s OFFSET %s")
-    return sql.rows(query, [now, user_id, *params, CENTRE_PAGE_SIZE, (number - 1) * CENTRE_PAGE_SIZE])
+    where, _params = CentreCoupons(None).where("c.")
+    card = " || ':' || ".join((
+        f"COALESCE((SELECT CAST(h.count AS TEXT) FROM {holdings} h WHERE h.coupon_id = c.id "
+        f"AND h.user_id = {user_id_column}), '')",
+        "CAST(c.id AS TEXT)", "CAST(c.updated_at AS TEXT)", "CAST(c.claimed AS TEXT)",
+        "CASE WHEN c.claim_closes_at > %s THEN 'open' ELSE 'closed' END",
+        "COALESCE(CAST(p.updated_at AS TEXT), '')", "CAST(COUNT(*) OVER () AS TEXT)"))
+    page = (f"SELECT {card} AS card, c.claim_closes_at AS closes, c.id AS id FROM {coupons} c "
+            f"LEFT JOIN {products} p ON p.id = c.product_id "
+            f"WHERE {where} ORDER BY c.claim_closes_at DESC, c.id DESC LIMIT %s OFFSET %s")
+    if connection.vendor == "postgresql":
+        return f"(SELECT COALESCE(string_agg(card, ',' ORDER BY closes DESC, id DESC), '') FROM ({page}) cards)"
+    return f"(SELECT COALESCE(group_concat(card, ','), '') FROM ({page}))"
+
+
+def _centre_params(now: datetime, number: int) -> list:
+    _where, params = CentreCoupons(now).where()
+    return [now, *params, CENTRE_PAGE_SIZE, (number - 1) * CENTRE_PAGE_SIZE]
+
+
+def _centre_shown_now(now: datetime, user_id: int | None, number: int) -> str:
+    """:func:`_centre_shown` read by its own SELECT."""
+    return sql.execute(f"SELECT {_centre_shown('%s')}", [user_id, *_centre_params(now, number)])[1][0]
 
 
 def holdings_of(user, coupon_ids) -> dict[int, int]:

@@ -35,6 +35,17 @@ def read_with_user(name: str, expression: Callable[[str], str]) -> None:
     _with_user[name] = expression
 
 
+def read_with_this_session(request, name: str, expression: Callable[[str], str], params) -> None:
+    """Load ``expression(user id column)`` — a scalar SQL subquery on the user's row taking
+    ``params`` — with this request's session and user, as the user's attribute ``name``: a page
+    whose own figure depends on the request (the coupon centre's page of tickets, by the clock)
+    then starts with one query. Only if the session has not been read yet; a caller finds None
+    on the user (a visitor, a session from the cache, one read earlier) and reads it itself."""
+    store = request.session
+    if isinstance(store, ReadsItsUser) and not hasattr(store, "_session_cache"):
+        store.this_request = {**store.this_request, name: (expression, tuple(params))}
+
+
 def with_user(user_id_column: str) -> dict[str, str]:
     """The extra columns read with a user (see :func:`read_with_user`)."""
     return {name: expression(user_id_column) for name, expression in _with_user.items()}
@@ -45,6 +56,7 @@ class ReadsItsUser:
     and read with that user's row (kept as ``signed_in``: (user id, user or None))."""
 
     signed_in: tuple[int, object] | None = None
+    this_request: dict[str, tuple[Callable[[str], str], tuple]] = {}  # see read_with_this_session
 
     @classmethod
     def get_model_class(cls):
@@ -67,8 +79,10 @@ class ReadsItsUser:
         if not self.session_key:
             return None
         model, user_model = self.get_model_class(), get_user_model()
-        query, extra = _query(model, user_model)
-        rows = sql.rows(query, [self.session_key, timezone.now()])
+        asked = self.this_request
+        query, extra = _query(model, user_model, tuple((name, expression) for name, (expression, _p) in asked.items()))
+        params = [value for _expression, values in asked.values() for value in values]
+        rows = sql.rows(query, [*params, self.session_key, timezone.now()])
         if not rows:
             self._session_key = None
             return None
@@ -85,8 +99,9 @@ class ReadsItsUser:
 
 
 @functools.cache
-def _query_of(model, user_model, vendor: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
-    extra = with_user(f"u.{sql.quote(user_model._meta.pk.column)}")
+def _query_of(model, user_model, vendor: str, names: tuple[str, ...], asked: tuple) -> tuple[str, dict[str, str]]:
+    user_id = f"u.{sql.quote(user_model._meta.pk.column)}"
+    extra = {**with_user(user_id), **{name: expression(user_id) for name, expression in asked}}
     query = (f"SELECT {sql.columns(model, 's')}, {sql.columns(user_model, 'u')}"
              + "".join(f", {expression}" for expression in extra.values())
              + f" FROM {sql.table(model)} s LEFT JOIN {sql.table(user_model)} u"
@@ -95,10 +110,10 @@ def _query_of(model, user_model, vendor: str, names: tuple[str, ...]) -> tuple[s
     return query, extra
 
 
-def _query(model, user_model) -> tuple[str, dict[str, str]]:
-    """The session's SELECT (built once per database and set of registered figures) and the
-    figures' columns."""
-    return _query_of(model, user_model, connection.vendor, tuple(_with_user))
+def _query(model, user_model, asked: tuple = ()) -> tuple[str, dict[str, str]]:
+    """The session's SELECT (built once per database, set of registered figures and figures this
+    request asked for) and the figures' columns."""
+    return _query_of(model, user_model, connection.vendor, tuple(_with_user), asked)
 
 
 def user_read_with_session(user_id):

@@ -3,6 +3,7 @@ decide who is signed in — a changed password, a deactivated or deleted user si
 and the user read with one request's session never answers for anyone else."""
 
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from shop.accounts.backends import UserBackend
 from shop.core.models import Session
+from shop.core.sessions import AuthenticationMiddleware, read_with_this_session
 
 PROBE = reverse("notifications:inbox")  # a page only a signed-in shopper sees
 
@@ -70,3 +72,32 @@ def test_the_user_read_with_a_session_answers_for_no_one_else(user, other_user):
     client = _client(user)
     assert client.get(PROBE).context["user"].pk == user.pk
     assert UserBackend().get_user(other_user.pk).pk == other_user.pk
+
+
+def _request(client, factory):
+    """A request carrying ``client``'s session cookie, through the session and user middleware."""
+    request = factory.get("/", HTTP_COOKIE=f"sessionid={client.cookies['sessionid'].value}")
+    SessionMiddleware(lambda r: None).process_request(request)
+    AuthenticationMiddleware(lambda r: None).process_request(request)
+    return request
+
+
+def _probe(user_id_column: str) -> str:
+    return f"(SELECT %s + {user_id_column})"
+
+
+def test_a_figure_a_page_asks_for_is_read_with_its_session_for_that_request_only(user, rf):
+    client = _client(user)
+    request = _request(client, rf)
+    read_with_this_session(request, "probe", _probe, [41])
+    with CaptureQueriesContext(connection) as queries:
+        assert request.user.probe == 41 + user.pk
+    assert len(queries) == 1
+    assert not hasattr(_request(client, rf).user, "probe")  # the next request did not ask
+
+
+def test_a_figure_asked_for_after_the_session_was_read_is_left_to_the_page(user, rf):
+    request = _request(_client(user), rf)
+    assert request.user.is_authenticated  # the session is read
+    read_with_this_session(request, "probe", _probe, [41])
+    assert not hasattr(request.user, "probe")
