@@ -67,7 +67,6 @@ def wallet_of(user) -> Wallet:
             return Wallet.objects.get(user=user)
 
 
-@transaction.atomic
 def post_entry(
     *,
     user,
@@ -92,18 +91,24 @@ def post_entry(
     if amount == 0:
         raise DomainError(_("The amount must not be zero."), code="zero")
     now = clock.now()
-    changed = _change(user, asset, amount, now)
-    if changed is None:  # no wallet yet (open one, try again), or the guard refused
-        wallet_of(user)
-        changed = _change(user, asset, amount, now)
-        if changed is None:
-            raise InsufficientFunds(asset) if amount < 0 else OverLimit(asset)
-    wallet_id, after = changed
     memo_key, memo_params, memo_plain = texts.split(memo, max_length=200)
-    entry = LedgerEntry(wallet_id=wallet_id, asset=asset, amount=amount, balance_after=after, kind=kind,
-                        txn_no=new_txn_no(now), ref=ref[:64], memo=memo_plain, memo_key=memo_key,
-                        memo_params=memo_params, actor=actor, created_at=now)
-    return sql.insert(entry)
+    # The change and its entry are one transaction, but not a savepoint of the caller's (two
+    # round trips on every draw, bid and payment): a refusal writes nothing and is raised after
+    # the block, so only a database error, which fails the caller's transaction anyway, leaves it.
+    with transaction.atomic(savepoint=False):
+        changed = _change(user, asset, amount, now)
+        if changed is None:  # no wallet yet (open one, try again), or the guard refused
+            wallet_of(user)
+            changed = _change(user, asset, amount, now)
+        if changed is not None:
+            wallet_id, after = changed
+            entry = sql.insert(LedgerEntry(
+                wallet_id=wallet_id, asset=asset, amount=amount, balance_after=after, kind=kind,
+                txn_no=new_txn_no(now), ref=ref[:64], memo=memo_plain, memo_key=memo_key,
+                memo_params=memo_params, actor=actor, created_at=now))
+    if changed is None:
+        raise InsufficientFunds(asset) if amount < 0 else OverLimit(asset)
+    return entry
 
 
 # A wallet change runs in every checkout, draw, exchange and conversion: its two statements are

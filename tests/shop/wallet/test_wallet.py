@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.core.errors import DomainError
@@ -28,6 +29,22 @@ def test_debit_never_goes_negative(user, fund):
     assert "Not enough gems" in str(exc.value)
     assert Wallet.objects.get(user=user).gem == Decimal("5.00")
     assert LedgerEntry.objects.filter(wallet__user=user).count() == 1
+
+
+def test_a_change_inside_a_transaction_takes_no_savepoint_and_a_refusal_leaves_it_usable(user, fund):
+    """A draw, bid or payment changes a wallet inside its own transaction: the change is two
+    statements there, not four (no SAVEPOINT / RELEASE round trips), and a refusal neither writes
+    nor spoils the caller's transaction."""
+    fund(user, gem=5)
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            debit(user=user, asset="gem", amount=2)
+        assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE", "INSERT"]
+        with pytest.raises(InsufficientFunds):
+            debit(user=user, asset="gem", amount=6)
+        credit(user=user, asset="gem", amount=1)  # the transaction goes on
+    assert Wallet.objects.get(user=user).gem == Decimal("4.00")
+    assert ledger_sums(Wallet.objects.get(user=user)) == {"gem": Decimal("4.00")}
 
 
 @pytest.mark.parametrize("amount", ["0", "-1", "abc"])
