@@ -138,9 +138,6 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-    # Sessions read from Redis, written through to the database (a lost cache loses no session):
-    # a signed-in page no longer pays a session query.
-    SESSION_ENGINE = "shop.core.sessions.cached_db"
 else:
     CACHES = {
         "default": {
@@ -148,7 +145,10 @@ else:
             "LOCATION": "bazaar_cache",
         }
     }
-    SESSION_ENGINE = "shop.core.sessions.db"  # Django's, the row read with its user by one written-out SELECT
+# Sessions stay in the database with Redis too: the session's one SELECT also reads its user and
+# the page's figures (cart, catalogue version, coupon centre), where a session from the cache
+# leaves each of those to a query of its own (docs/benchmarks.md).
+SESSION_ENGINE = "shop.core.sessions.db"
 
 # --- django-q2 -----------------------------------------------------------------------------------
 Q_CLUSTER = {

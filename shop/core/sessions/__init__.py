@@ -1,4 +1,4 @@
-"""Session stores that read the session row and the signed-in user's row with one written-out
+"""The session store that reads the session row and the signed-in user's row with one written-out
 SELECT (``shop.core.sql``): every signed-in page loads both first, and they were two queries —
 on PostgreSQL alone half of what a bare view costs (docs/benchmarks.md). The row
 (:class:`shop.core.models.Session`) keeps the user's id beside Django's columns for the join;
@@ -6,8 +6,7 @@ on PostgreSQL alone half of what a bare view costs (docs/benchmarks.md). The row
 :class:`AuthenticationMiddleware` asks for the request's user, and reads it itself otherwise.
 Everything else (what is checked, the session hash) is Django's.
 
-``SESSION_ENGINE = "shop.core.sessions.db"`` (the default) or ``"shop.core.sessions.cached_db"``
-(with Redis: the session comes from the cache, the user from its own SELECT)."""
+``SESSION_ENGINE = "shop.core.sessions.db"``, with or without Redis."""
 
 from __future__ import annotations
 
