@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -77,6 +78,15 @@ def test_wallet_page_shows_balances_and_history(shopper_client, user, fund):
     content = response.content.decode()
     assert response.status_code == 200
     assert "12.34" in content and "test funds" in content
+
+
+def test_history_times_are_in_the_site_time_zone_and_wrap_between_date_and_time(shopper_client, user):
+    """On a phone the time column takes two short lines, leaving room for what the entry was."""
+    entry = credit(user=user, asset="gem", amount=3)
+    LedgerEntry.objects.filter(pk=entry.pk).update(created_at=datetime(2026, 11, 30, 17, 5, tzinfo=UTC))
+    content = shopper_client.get(reverse("wallet:wallet")).content.decode()
+    assert ('<time datetime="2026-12-01T01:05:00+08:00"><span class="text-nowrap">2026-12-01</span> '
+            '<span class="text-nowrap">01:05</span></time>') in content
 
 
 def test_wallet_history_filter_is_an_htmx_partial(shopper_client, user, fund):
