@@ -2,8 +2,13 @@ from datetime import timedelta
 
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from django_q.models import Schedule
 
+from shop.core import tasks as core_tasks
+from shop.core.models import Session
 from shop.notifications.services import notify
 from shop.scheduling.services import SWEEPER_NAME, ensure_sweeper, schedule_once, unschedule
 from shop.scheduling.tasks import due_handlers, sweep
@@ -23,8 +28,6 @@ def test_schedule_once_creates_moves_and_deletes(db, clock):
 
 
 def test_schedule_uses_real_time_when_the_clock_is_moved(db, clock):
-    from django.utils import timezone
-
     clock.advance(timedelta(days=3))
     schedule_once("thing:2:open", "x.y", clock.now() + timedelta(minutes=1))
     job = Schedule.objects.get(name="thing:2:open")
@@ -84,3 +87,17 @@ def test_due_job_via_schedule_alone(user, clock, django_capture_on_commit_callba
     assert [m.subject for m in mail.outbox] == ["Soon"]
     sweep()
     assert len(mail.outbox) == 1
+
+
+def test_the_sweep_forgets_expired_sessions_in_bounded_batches(user, monkeypatch):
+    signed_in = Client()
+    signed_in.force_login(user)
+    past = timezone.now() - timedelta(seconds=1)
+    Session.objects.bulk_create([Session(session_key=f"gone{i:04d}", session_data="", expire_date=past)
+                                 for i in range(5)])
+    monkeypatch.setattr(core_tasks, "SESSION_BATCH", 3)
+    assert sweep()["core"] == 3
+    assert sweep()["core"] == 2
+    assert sweep()["core"] == 0
+    assert list(Session.objects.values_list("user_id", flat=True)) == [user.pk]  # the live one stays
+    assert signed_in.get(reverse("notifications:inbox")).status_code == 200
