@@ -93,8 +93,9 @@ def post_entry(
     now = clock.now()
     memo_key, memo_params, memo_plain = texts.split(memo, max_length=200)
     # The change and its entry are one transaction, but not a savepoint of the caller's (two
-    # round trips on every draw, bid and payment): a refusal writes nothing and is raised after
-    # the block, so only a database error, which fails the caller's transaction anyway, leaves it.
+    # round trips on every draw, bid and payment): a refusal changes no balance (at most it opened
+    # the shopper's empty wallet) and is raised after the block, so only a database error, which
+    # fails the caller's transaction anyway, leaves it.
     with transaction.atomic(savepoint=False):
         changed = _change(user, asset, amount, now)
         if changed is None:  # no wallet yet (open one, try again), or the guard refused

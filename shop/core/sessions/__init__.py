@@ -39,7 +39,7 @@ def read_with_this_session(request, name: str, expression: Callable[[str], str],
     ``params`` — with this request's session and user, as the user's attribute ``name``: a page
     whose own figure depends on the request (the coupon centre's page of tickets, by the clock)
     then starts with one query. Only if the session has not been read yet; a caller finds None
-    on the user (a visitor, a session from the cache, one read earlier) and reads it itself."""
+    on the user (a visitor, a session read earlier) and reads it itself."""
     store = request.session
     if isinstance(store, ReadsItsUser) and not hasattr(store, "_session_cache"):
         store.this_request = {**store.this_request, name: (expression, tuple(params))}
