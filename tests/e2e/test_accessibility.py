@@ -467,6 +467,24 @@ def test_pages_have_no_serious_axe_violations(page, live_server, scene, subtests
             check_page(page, live_server, scene.paths[name], who=who, name=name, width=w, failures=failures)
 
 
+# A short label (a button, a badge, a status) broken over two lines reads as two words, and in
+# Chinese, which may break between any two characters, as a column of single characters.
+BROKEN_LABELS = """[...document.querySelectorAll('.btn, button, .badge, .text-nowrap')]
+  .filter(el => el.offsetParent !== null && el.innerText.trim().length > 0 && el.innerText.trim().length <= 12)
+  .filter(el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const boxes = [...range.getClientRects()].filter(r => r.width > 1 && r.height > 1)  // not visually-hidden text
+      .sort((a, b) => a.top - b.top);
+    let lines = 0, bottom = -Infinity;  // a box starting below every box so far starts a line
+    for (const box of boxes) {
+      if (box.top >= bottom - 1) { lines += 1; bottom = box.bottom; } else { bottom = Math.max(bottom, box.bottom); }
+    }
+    return lines > 1;
+  })
+  .map(el => el.innerText.trim())"""
+
+
 def check_page(page, live_server, path: str, *, who: str, name: str, width: int, failures: list[str]) -> None:
     response = page.goto(f"{live_server.url}{path}")
     # htmx fragments requested on load (the notification bell) are part of the page
@@ -490,6 +508,8 @@ def check_page(page, live_server, path: str, *, who: str, name: str, width: int,
     # WCAG 1.4.10 (reflow): nothing but a table's own scroller may scroll sideways
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"{path} is {overflow}px wide at {width}px: it scrolls sideways"
+    broken = page.evaluate(BROKEN_LABELS)
+    assert not broken, f"{path} at {width}px breaks these short labels over lines: {broken}"
     violations = run_axe(page)
     if violations:
         pytest.fail(f"{who} at {width}px on {path} ({name}):\n{format_violations(violations)}", pytrace=False)

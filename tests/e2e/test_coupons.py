@@ -70,3 +70,23 @@ def test_operator_creates_spend_and_save_coupon_and_shopper_claims_it(page, live
     row.get_by_role("link", name="Autumn ¥25 off ¥150", exact=True).click()
     expect(ops.get_by_text(code)).to_be_visible()
     ops.context.close()
+
+
+def test_ticket_labels_stay_whole_on_a_phone_in_chinese(page, live_server, user, make_coupon, login):
+    """Chinese may break between any two characters: a ticket whose stub says more (a spend
+    threshold) once squeezed its Claim button into a column of single characters."""
+    from django.conf import settings
+
+    from tests.e2e.test_accessibility import BROKEN_LABELS
+
+    make_coupon(kind="threshold", value="30", min_spend="199", name="Welcome ¥30 off ¥199",
+                description="For any order of ¥199 or more.", quantity=500)
+    make_coupon(kind="flat", value="20", name="¥20 off")
+    page.set_viewport_size({"width": 375, "height": 800})
+    login("shopper", "pw-secret-123")
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url}])
+    page.goto(f"{live_server.url}/coupons/")
+    expect(page.get_by_role("button", name="领取")).to_have_count(2)
+    assert page.evaluate(BROKEN_LABELS) == []
+    stubs = page.locator(".ticket-value").evaluate_all("els => els.map(el => el.getBoundingClientRect().width)")
+    assert len(set(stubs)) == 1, f"ticket stubs differ in width: {stubs}"
