@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
@@ -148,7 +147,7 @@ else:
 # Sessions stay in the database with Redis too: the session's one SELECT also reads its user and
 # the page's figures (cart, catalogue version, coupon centre), where a session from the cache
 # leaves each of those to a query of its own (docs/benchmarks.md).
-SESSION_ENGINE = "shop.core.sessions.db"
+SESSION_ENGINE = "shop.core.sessions"
 
 # --- django-q2 -----------------------------------------------------------------------------------
 Q_CLUSTER = {

@@ -40,6 +40,6 @@ class Session(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from shop.core.sessions.db import SessionStore
+        from shop.core.sessions import SessionStore
 
         return SessionStore

@@ -4,9 +4,11 @@ on PostgreSQL alone half of what a bare view costs (docs/benchmarks.md). The row
 (:class:`shop.core.models.Session`) keeps the user's id beside Django's columns for the join;
 :class:`shop.accounts.backends.UserBackend` takes the user read with the session while
 :class:`AuthenticationMiddleware` asks for the request's user, and reads it itself otherwise.
-Everything else (what is checked, the session hash) is Django's.
+Everything else (what is checked, the session hash) is Django's. ``django.contrib.sessions``
+is not installed: its table would stay empty (expired rows are forgotten by the sweeper,
+:mod:`shop.core.tasks`).
 
-``SESSION_ENGINE = "shop.core.sessions.db"``, with or without Redis."""
+``SESSION_ENGINE = "shop.core.sessions"``, with or without Redis."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from contextvars import ContextVar
 
 from django.contrib.auth import SESSION_KEY, get_user, get_user_model
 from django.contrib.auth import middleware as auth_middleware
+from django.contrib.sessions.backends import db
 from django.db import connection
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -41,7 +44,7 @@ def read_with_this_session(request, name: str, expression: Callable[[str], str],
     then starts with one query. Only if the session has not been read yet; a caller finds None
     on the user (a visitor, a session read earlier) and reads it itself."""
     store = request.session
-    if isinstance(store, ReadsItsUser) and not hasattr(store, "_session_cache"):
+    if isinstance(store, SessionStore) and not hasattr(store, "_session_cache"):
         store.this_request = {**store.this_request, name: (expression, tuple(params))}
 
 
@@ -50,9 +53,9 @@ def with_user(user_id_column: str) -> dict[str, str]:
     return {name: expression(user_id_column) for name, expression in _with_user.items()}
 
 
-class ReadsItsUser:
-    """Mixed into Django's database-backed stores: the session row is written with its user's id
-    and read with that user's row (kept as ``signed_in``: (user id, user or None))."""
+class SessionStore(db.SessionStore):
+    """Django's database-backed store, with the session row written with its user's id and read
+    with that user's row (kept as ``signed_in``: (user id, user or None))."""
 
     signed_in: tuple[int, object] | None = None
     this_request: dict[str, tuple[Callable[[str], str], tuple]] = {}  # see read_with_this_session
