@@ -34,7 +34,7 @@ def test_centre_shows_opened_coupons_only(client, operator, make_coupon, make_pr
     page = client.get(CENTRE).content.decode()
     assert "Open flat" in page and "Course deal" in page and "Over now" in page
     assert "Future one" not in page and "Gone one" not in page
-    assert '<span data-testid="remaining" class="fw-semibold">2 left</span>' in page
+    assert '<span data-testid="remaining" class="fw-semibold text-nowrap">2 left</span>' in page
     assert "21% off" in page and "you pay 79%" in page and "¥20 off" in page
     assert course.get_absolute_url() in page
     assert page.count(">Claim</button>") == 2  # not on the ended one
