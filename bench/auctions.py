@@ -8,6 +8,8 @@
    current_price = current_price + increment … WHERE id = … AND current_price < …``) with the
    same clients on the same database. Three rounds on fresh lots, best of each side. Exits
    non-zero if the bids do not strictly raise the price or the lot's count disagrees with its rows.
+   Then one client alone: the time an accepted bid spends in the database driver (statements and
+   commit) against a raw raise's — what bids could reach if building them cost no Python.
 2. **Live updates**: gunicorn (2 sync workers, ``bench.settings``) on the benchmark's database;
    100 watchers (threads, half signed in) poll ``GET /auctions/lots/<id>/live/?v=<version>``
    every second as the lot page does (htmx ``every 1s``, a poll skipped while one is in flight),
@@ -33,7 +35,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.test import Client
 
-from bench.clients import hammer
+from bench.clients import DatabaseTime, hammer
 from bench.storefront import _free_port, _start_server
 from shop.accounts.models import User
 from shop.auctions import services
@@ -42,7 +44,7 @@ from shop.core import clock
 from shop.core.errors import DomainError
 from shop.wallet.services import credit
 
-BIDS, CLIENTS, PER_CLIENT_SHOPPERS, ROUNDS = 400, 8, 4, 3
+BIDS, CLIENTS, PER_CLIENT_SHOPPERS, ROUNDS, ALONE = 400, 8, 4, 3, 300
 WATCHERS, LIVE_BIDS, BID_EVERY = 100, 12, 2.5
 POLL_SECONDS = settings.BAZAAR_AUCTION_POLL_MS / 1000  # as the lot page polls
 GOAL_MS = 1000  # issue 10: a bid visible on every watcher within 1 s at p95
@@ -107,17 +109,44 @@ def _bid_round(shoppers, now, table) -> tuple[float, float, int]:
     Lot.objects.filter(pk=raw.pk).update(current_price=Decimal("100"), leader=shoppers[0])
     cap = Decimal("100") + BIDS + 1
 
-    def raise_price(_c, _i):
-        with connections["default"].cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET current_price = current_price + increment, "
-                           f"bid_count = bid_count + 1, version = version + 1 "
-                           f"WHERE id = %s AND current_price < %s", [raw.pk, cap])
-
-    raw_seconds = hammer(raise_price, calls=BIDS, clients=CLIENTS)
+    raw_seconds = hammer(lambda _c, _i: _raise_price(table, raw.pk, cap), calls=BIDS, clients=CLIENTS)
     raw.refresh_from_db()
     if raw.bid_count != BIDS:
         raise SystemExit(f"raw loop raised {raw.bid_count} times")
     return seconds, raw_seconds, sum(retries)
+
+
+def _raise_price(table: str, lot_id: int, cap: Decimal) -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET current_price = current_price + increment, "
+                       f"bid_count = bid_count + 1, version = version + 1 "
+                       f"WHERE id = %s AND current_price < %s", [lot_id, cap])
+
+
+def _alone(shoppers, now, table):
+    """One client: wall and database time of ``ALONE`` accepted bids (shoppers taking turns, each
+    at the price + the increment), then of as many raw raises."""
+    session = _session(now, "Quiet lot")
+    _hold_deposits(shoppers, session, now)
+    lot = services.new_lot(session, title="Quiet cake", start_price=Decimal("100"), increment=Decimal("1"),
+                           status="bidding")
+    price = Decimal("99")
+    started = time.perf_counter()
+    with DatabaseTime() as bids:
+        for i in range(ALONE):
+            price = services.place_bid(user=shoppers[i % len(shoppers)], lot_id=lot.pk, amount=price + 1,
+                                       now=clock.now()).price
+    wall = time.perf_counter() - started
+    raw = services.new_lot(session, title="Raw", start_price=Decimal("100"), increment=Decimal("1"), status="bidding")
+    with DatabaseTime() as raw_time:
+        for _ in range(ALONE):
+            _raise_price(table, raw.pk, Decimal("100") + ALONE + 1)
+    per_bid, per_raw = bids.seconds / ALONE * 1e6, raw_time.seconds / ALONE * 1e6
+    return ("auctions: an accepted bid's database time alone (1 client)", per_bid, "µs", per_raw, "µs",
+            per_raw / per_bid,
+            f"{bids.count / ALONE:.1f} statements ({bids.statements / ALONE * 1e6:.0f} µs) and a commit "
+            f"({bids.commits / ALONE * 1e6:.0f} µs) of a {wall / ALONE * 1e6:.0f} µs bid: the ratio is the "
+            f"most bids could reach against a raw raise if the rest cost nothing")
 
 
 def _hot_lot(now):
@@ -283,4 +312,5 @@ def _live_updates(now):
 def run():
     now = clock.now()
     yield _hot_lot(now)
+    yield _alone(_shoppers("alone", PER_CLIENT_SHOPPERS), now, connection.ops.quote_name(Lot._meta.db_table))
     yield from _live_updates(now)

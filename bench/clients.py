@@ -3,7 +3,7 @@
 import threading
 import time
 
-from django.db import connections
+from django.db import connection, connections
 
 
 def hammer(work, *, calls: int, clients: int) -> float:
@@ -28,3 +28,43 @@ def hammer(work, *, calls: int, clients: int) -> float:
     for t in threads:
         t.join()
     return time.perf_counter() - started
+
+
+class DatabaseTime:
+    """Seconds this thread's connection spends in the database driver inside ``with``: running
+    statements (an autocommit statement's commit included) and committing transactions. What is
+    left of the wall time is Python: building statements, models, texts."""
+
+    def __init__(self):
+        self.statements = self.commits = 0.0
+        self.count = 0
+
+    def __enter__(self):
+        connection.ensure_connection()
+        self._wrapper = connection.execute_wrapper(self._execute)
+        self._wrapper.__enter__()
+        self._commit, connection._commit = connection._commit, self._timed_commit
+        return self
+
+    def __exit__(self, *exc):
+        del connection._commit  # back to the class's method
+        return self._wrapper.__exit__(*exc)
+
+    @property
+    def seconds(self) -> float:
+        return self.statements + self.commits
+
+    def _execute(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements += time.perf_counter() - started
+            self.count += 1
+
+    def _timed_commit(self):
+        started = time.perf_counter()
+        try:
+            return self._commit()
+        finally:
+            self.commits += time.perf_counter() - started

@@ -2,15 +2,20 @@
 each client drawing for its own 50 shoppers (paid with gems), through ``shop.lottery.services.draw``
 — against a raw conditional stock decrement (``UPDATE … SET stock_left = stock_left - 1 WHERE
 stock_left > 0``) with the same clients on the same database. Three rounds on fresh campaigns,
-best of each side. Exits non-zero if any prize was over-issued or a charge is missing."""
+best of each side. Exits non-zero if any prize was over-issued or a charge is missing.
 
+Then the database's own share, one client alone: the time a draw spends in the database driver
+(its statements and its commit) against a raw decrement's. Their ratio is what draws could reach
+against the raw loop if building them cost no Python at all."""
+
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, connections
 from django.db.models import Sum
 
-from bench.clients import hammer
+from bench.clients import DatabaseTime, hammer
 from shop.accounts.models import User
 from shop.core import clock
 from shop.lottery import services
@@ -18,7 +23,7 @@ from shop.lottery.models import Campaign, Draw, Prize, PrizeOrder
 from shop.wallet.models import LedgerEntry
 from shop.wallet.services import credit
 
-DRAWS, CLIENTS, PER_CLIENT_SHOPPERS, ROUNDS = 2_000, 8, 50, 3
+DRAWS, CLIENTS, PER_CLIENT_SHOPPERS, ROUNDS, ALONE = 2_000, 8, 50, 3, 500
 STOCKS = {"Phone": 3, "Headphones": 10, "Sticker": 200, "Thanks": 100_000}  # Thanks: 1 gold
 
 
@@ -26,7 +31,7 @@ def _run(work) -> float:
     return hammer(work, calls=DRAWS, clients=CLIENTS)
 
 
-def _round(shoppers, now, table) -> tuple[float, float]:
+def _campaign(now) -> Campaign:
     campaign = Campaign.objects.create(title="Hot wheel", starts_at=now - timedelta(hours=1),
                                        ends_at=now + timedelta(days=1), draw_cost=Decimal("1"), status="online")
     for position, (title, stock) in enumerate(STOCKS.items()):
@@ -34,6 +39,17 @@ def _round(shoppers, now, table) -> tuple[float, float]:
             "grant": "physical"}
         Prize.objects.create(campaign=campaign, title=title, weight=[1, 4, 25, 70][position], stock_left=stock,
                              position=position, is_default=title == "Thanks", **grant)
+    return campaign
+
+
+def _decrement(table: str, prize_id: int) -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET stock_left = stock_left - 1, stock_used = stock_used + 1 "
+                       f"WHERE id = %s AND stock_left > 0", [prize_id])
+
+
+def _round(shoppers, now, table) -> tuple[float, float]:
+    campaign = _campaign(now)
 
     def draw(c, i):
         user = shoppers[c * PER_CLIENT_SHOPPERS + i % PER_CLIENT_SHOPPERS]
@@ -52,16 +68,30 @@ def _round(shoppers, now, table) -> tuple[float, float]:
 
     raw = Prize.objects.create(campaign=campaign, title="Raw", grant="physical", stock_left=DRAWS, position=9)
 
-    def decrement(c, i):
-        with connections["default"].cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET stock_left = stock_left - 1, stock_used = stock_used + 1 "
-                           f"WHERE id = %s AND stock_left > 0", [raw.pk])
-
-    raw_seconds = _run(decrement)
+    raw_seconds = _run(lambda _c, _i: _decrement(table, raw.pk))
     raw.refresh_from_db()
     if raw.stock_left != 0:
         raise SystemExit(f"raw loop left {raw.stock_left}")
     return seconds, raw_seconds
+
+
+def _alone(shoppers, now, table):
+    """One client: wall and database time of ``ALONE`` draws, then of as many raw decrements."""
+    campaign = _campaign(now)
+    started = time.perf_counter()
+    with DatabaseTime() as draws:
+        for i in range(ALONE):
+            services.draw(user=shoppers[i % len(shoppers)], campaign_id=campaign.pk, now=clock.now())
+    wall = time.perf_counter() - started
+    raw = Prize.objects.create(campaign=campaign, title="Raw", grant="physical", stock_left=ALONE, position=9)
+    with DatabaseTime() as raw_time:
+        for _ in range(ALONE):
+            _decrement(table, raw.pk)
+    per_draw, per_raw = draws.seconds / ALONE * 1e6, raw_time.seconds / ALONE * 1e6
+    return ("lottery: a draw's database time alone (1 client)", per_draw, "µs", per_raw, "µs", per_raw / per_draw,
+            f"{draws.count / ALONE:.1f} statements ({draws.statements / ALONE * 1e6:.0f} µs) and a commit "
+            f"({draws.commits / ALONE * 1e6:.0f} µs) of a {wall / ALONE * 1e6:.0f} µs draw: the ratio is the "
+            f"most draws could reach against a raw decrement if the rest cost nothing")
 
 
 def run():
@@ -79,3 +109,4 @@ def run():
     yield ("lottery: draws on one hot campaign (8 clients)", rate, "draws/s", raw_rate, "upd/s", rate / raw_rate,
            f"best of {ROUNDS} rounds; every round issued each prize at most its stock (0 oversold) and "
            f"charged every paid draw; ratio per round: {per_round}")
+    yield _alone(shoppers, now, table)
