@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.test import Client
 
-from bench.clients import DatabaseTime, hammer
+from bench.clients import DatabaseTime, alone_row, hammer
 from bench.storefront import _free_port, _start_server
 from shop.accounts.models import User
 from shop.auctions import services
@@ -123,9 +123,9 @@ def _raise_price(table: str, lot_id: int, cap: Decimal) -> None:
                        f"WHERE id = %s AND current_price < %s", [lot_id, cap])
 
 
-def _alone(shoppers, now, table):
-    """One client: wall and database time of ``ALONE`` accepted bids (shoppers taking turns, each
-    at the price + the increment), then of as many raw raises."""
+def _alone(shoppers, now, table, loop_rate: float) -> tuple:
+    """One client: ``ALONE`` accepted bids (shoppers taking turns, each at the price + the
+    increment), then as many raw raises, timed in the database driver."""
     session = _session(now, "Quiet lot")
     _hold_deposits(shoppers, session, now)
     lot = services.new_lot(session, title="Quiet cake", start_price=Decimal("100"), increment=Decimal("1"),
@@ -141,12 +141,8 @@ def _alone(shoppers, now, table):
     with DatabaseTime() as raw_time:
         for _ in range(ALONE):
             _raise_price(table, raw.pk, Decimal("100") + ALONE + 1)
-    per_bid, per_raw = bids.seconds / ALONE * 1e6, raw_time.seconds / ALONE * 1e6
-    return ("auctions: an accepted bid's database time alone (1 client)", per_bid, "µs", per_raw, "µs",
-            per_raw / per_bid,
-            f"{bids.count / ALONE:.1f} statements ({bids.statements / ALONE * 1e6:.0f} µs) and a commit "
-            f"({bids.commits / ALONE * 1e6:.0f} µs) of a {wall / ALONE * 1e6:.0f} µs bid: the ratio is the "
-            f"most bids could reach against a raw raise if the rest cost nothing")
+    return alone_row("auctions: an accepted bid's database time alone (1 client)", "bid", ALONE, bids, wall,
+                     raw_time, loop_rate)
 
 
 def _hot_lot(now):
@@ -311,6 +307,7 @@ def _live_updates(now):
 
 def run():
     now = clock.now()
-    yield _hot_lot(now)
-    yield _alone(_shoppers("alone", PER_CLIENT_SHOPPERS), now, connection.ops.quote_name(Lot._meta.db_table))
+    hot = _hot_lot(now)
+    yield hot
+    yield _alone(_shoppers("alone", PER_CLIENT_SHOPPERS), now, connection.ops.quote_name(Lot._meta.db_table), hot[3])
     yield from _live_updates(now)

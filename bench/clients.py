@@ -68,3 +68,20 @@ class DatabaseTime:
             return self._commit()
         finally:
             self.commits += time.perf_counter() - started
+
+
+def alone_row(name: str, what: str, calls: int, measured: DatabaseTime, wall: float, raw: DatabaseTime,
+              loop_rate: float) -> tuple:
+    """The result row of ``calls`` ``what``s by one client (``measured``, ``wall`` seconds)
+    against as many raw updates (``raw``): µs in the database driver each, their ratio — the most
+    the ``what``s could reach against the raw update if building them cost no Python — and, on
+    SQLite, the hard limit that puts on the concurrent benchmark (``loop_rate``: its raw loop)."""
+    per_call, per_raw = measured.seconds / calls * 1e6, raw.seconds / calls * 1e6
+    notes = [f"{measured.count / calls:.1f} statements ({measured.statements / calls * 1e6:.0f} µs) and a commit "
+             f"({measured.commits / calls * 1e6:.0f} µs) in a {wall / calls * 1e6:.0f} µs {what}; the ratio is the "
+             f"most {what}s could reach against the raw update if the rest cost nothing"]
+    if connection.vendor == "sqlite":
+        bound = 1e6 / per_call
+        notes.append(f"SQLite runs one write transaction at a time, so with any number of clients: at most "
+                     f"{bound:,.0f} {what}s/s, {bound / loop_rate:.2f}× of the concurrent raw loop above")
+    return (name, per_call, "µs", per_raw, "µs", per_raw / per_call, *notes)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import connection, connections
 from django.db.models import Sum
 
-from bench.clients import DatabaseTime, hammer
+from bench.clients import DatabaseTime, alone_row, hammer
 from shop.accounts.models import User
 from shop.core import clock
 from shop.lottery import services
@@ -75,8 +75,8 @@ def _round(shoppers, now, table) -> tuple[float, float]:
     return seconds, raw_seconds
 
 
-def _alone(shoppers, now, table):
-    """One client: wall and database time of ``ALONE`` draws, then of as many raw decrements."""
+def _alone(shoppers, now, table, loop_rate: float) -> tuple:
+    """One client: ``ALONE`` draws, then as many raw decrements, timed in the database driver."""
     campaign = _campaign(now)
     started = time.perf_counter()
     with DatabaseTime() as draws:
@@ -87,11 +87,8 @@ def _alone(shoppers, now, table):
     with DatabaseTime() as raw_time:
         for _ in range(ALONE):
             _decrement(table, raw.pk)
-    per_draw, per_raw = draws.seconds / ALONE * 1e6, raw_time.seconds / ALONE * 1e6
-    return ("lottery: a draw's database time alone (1 client)", per_draw, "µs", per_raw, "µs", per_raw / per_draw,
-            f"{draws.count / ALONE:.1f} statements ({draws.statements / ALONE * 1e6:.0f} µs) and a commit "
-            f"({draws.commits / ALONE * 1e6:.0f} µs) of a {wall / ALONE * 1e6:.0f} µs draw: the ratio is the "
-            f"most draws could reach against a raw decrement if the rest cost nothing")
+    return alone_row("lottery: a draw's database time alone (1 client)", "draw", ALONE, draws, wall, raw_time,
+                     loop_rate)
 
 
 def run():
@@ -109,4 +106,4 @@ def run():
     yield ("lottery: draws on one hot campaign (8 clients)", rate, "draws/s", raw_rate, "upd/s", rate / raw_rate,
            f"best of {ROUNDS} rounds; every round issued each prize at most its stock (0 oversold) and "
            f"charged every paid draw; ratio per round: {per_round}")
-    yield _alone(shoppers, now, table)
+    yield _alone(shoppers, now, table, raw_rate)
