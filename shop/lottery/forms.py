@@ -12,6 +12,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.forms import add_rule_errors
@@ -58,10 +59,13 @@ class CampaignForm(forms.ModelForm):
             Fieldset(_("Online window"), Row(Column("starts_at", css_class="col-md-6"),
                                              Column("ends_at", css_class="col-md-6")), "is_paused"),
             Fieldset(_("Who may take part"), "members_only", "verified_only", "phone_required"),
-            Fieldset(_("Draws"), Row(Column("draw_asset", css_class="col-md-3"),
-                                     Column("draw_cost", css_class="col-md-3"),
-                                     Column("free_chances", css_class="col-md-3"),
-                                     Column("draw_limit", css_class="col-md-3"))),
+            # an exchange campaign only prices its items in the asset: the draw fields are hidden
+            Fieldset(format_html('<span class="lottery-only">{}</span><span class="exchange-only">{}</span>',
+                                 _("Draws"), _("Prices")),
+                     Row(Column("draw_asset", css_class="col-md-3"),
+                         Column("draw_cost", css_class="col-md-3 lottery-only"),
+                         Column("free_chances", css_class="col-md-3 lottery-only"),
+                         Column("draw_limit", css_class="col-md-3 lottery-only"))),
         )
 
     def clean(self):

@@ -1,5 +1,6 @@
 """In a real browser: an operator adds a lottery campaign with prizes, watching the published odds
-follow the weights as they type, and only the fields of each prize's grant shown."""
+follow the weights as they type, and only the fields of the campaign's kind and of each prize's
+grant shown."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,12 @@ def test_operator_adds_a_campaign_and_sees_the_odds_live(page, live_server, oper
     page.locator("#id_title").fill("Autumn wheel")
     page.get_by_label("Starts").fill((now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Ends").fill((now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Kind").select_option("exchange")  # items priced in the asset: no draw fields
+    expect(page.get_by_label("Paid with")).to_be_visible()
+    for name in ("Draw cost", "Free chances per shopper", "Draws per shopper"):
+        expect(page.get_by_label(name)).to_be_hidden()
+    page.get_by_label("Kind").select_option("lottery")
+    expect(page.get_by_label("Draw cost")).to_be_visible()
 
     rows = page.get_by_test_id("prize-row")
     first, second = rows.nth(0), rows.nth(1)
