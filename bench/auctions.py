@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.test import Client
 
-from bench.clients import DatabaseTime, alone_row, hammer
+from bench.clients import alone, hammer
 from bench.storefront import _free_port, _start_server
 from shop.accounts.models import User
 from shop.auctions import services
@@ -128,21 +128,17 @@ def _alone(shoppers, now, table, loop_rate: float) -> tuple:
     increment), then as many raw raises, timed in the database driver."""
     session = _session(now, "Quiet lot")
     _hold_deposits(shoppers, session, now)
-    lot = services.new_lot(session, title="Quiet cake", start_price=Decimal("100"), increment=Decimal("1"),
-                           status="bidding")
+    lot, raw = (services.new_lot(session, title=title, start_price=Decimal("100"), increment=Decimal("1"),
+                                 status="bidding") for title in ("Quiet cake", "Raw"))
     price = Decimal("99")
-    started = time.perf_counter()
-    with DatabaseTime() as bids:
-        for i in range(ALONE):
-            price = services.place_bid(user=shoppers[i % len(shoppers)], lot_id=lot.pk, amount=price + 1,
-                                       now=clock.now()).price
-    wall = time.perf_counter() - started
-    raw = services.new_lot(session, title="Raw", start_price=Decimal("100"), increment=Decimal("1"), status="bidding")
-    with DatabaseTime() as raw_time:
-        for _ in range(ALONE):
-            _raise_price(table, raw.pk, Decimal("100") + ALONE + 1)
-    return alone_row("auctions: an accepted bid's database time alone (1 client)", "bid", ALONE, bids, wall,
-                     raw_time, loop_rate)
+
+    def bid(i):
+        nonlocal price
+        price = services.place_bid(user=shoppers[i % len(shoppers)], lot_id=lot.pk, amount=price + 1,
+                                   now=clock.now()).price
+
+    return alone("auctions: an accepted bid's database time alone (1 client)", "bid", calls=ALONE,
+                 loop_rate=loop_rate, work=bid, raw=lambda: _raise_price(table, raw.pk, Decimal("100") + ALONE + 1))
 
 
 def _hot_lot(now):
@@ -309,5 +305,6 @@ def run():
     now = clock.now()
     hot = _hot_lot(now)
     yield hot
-    yield _alone(_shoppers("alone", PER_CLIENT_SHOPPERS), now, connection.ops.quote_name(Lot._meta.db_table), hot[3])
+    _name, _rate, _unit, raw_rate, *_rest = hot
+    yield _alone(_shoppers("alone", PER_CLIENT_SHOPPERS), now, connection.ops.quote_name(Lot._meta.db_table), raw_rate)
     yield from _live_updates(now)

@@ -70,13 +70,21 @@ class DatabaseTime:
             self.commits += time.perf_counter() - started
 
 
-def alone_row(name: str, what: str, calls: int, measured: DatabaseTime, wall: float, raw: DatabaseTime,
-              loop_rate: float) -> tuple:
-    """The result row of ``calls`` ``what``s by one client (``measured``, ``wall`` seconds)
-    against as many raw updates (``raw``): µs in the database driver each, their ratio — the most
-    the ``what``s could reach against the raw update if building them cost no Python — and, on
-    SQLite, the hard limit that puts on the concurrent benchmark (``loop_rate``: its raw loop)."""
-    per_call, per_raw = measured.seconds / calls * 1e6, raw.seconds / calls * 1e6
+def alone(name: str, what: str, *, calls: int, work, raw, loop_rate: float) -> tuple:
+    """One client: ``work(i)`` ``calls`` times (a ``what`` each), then ``raw()`` as many times,
+    each side timed in the database driver. The result row: µs in the driver per ``what`` and per
+    raw update, their ratio — the most the ``what``s could reach against the raw update if building
+    them cost no Python — and, on SQLite, the hard limit that puts on the concurrent benchmark
+    (``loop_rate``: its raw loop's rate)."""
+    started = time.perf_counter()
+    with DatabaseTime() as measured:
+        for i in range(calls):
+            work(i)
+    wall = time.perf_counter() - started
+    with DatabaseTime() as raw_time:
+        for _ in range(calls):
+            raw()
+    per_call, per_raw = measured.seconds / calls * 1e6, raw_time.seconds / calls * 1e6
     notes = [f"{measured.count / calls:.1f} statements ({measured.statements / calls * 1e6:.0f} µs) and a commit "
              f"({measured.commits / calls * 1e6:.0f} µs) in a {wall / calls * 1e6:.0f} µs {what}; the ratio is the "
              f"most {what}s could reach against the raw update if the rest cost nothing"]

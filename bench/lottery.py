@@ -8,14 +8,13 @@ Then the database's own share, one client alone: the time a draw spends in the d
 (its statements and its commit) against a raw decrement's. Their ratio is what draws could reach
 against the raw loop if building them cost no Python at all."""
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, connections
 from django.db.models import Sum
 
-from bench.clients import DatabaseTime, alone_row, hammer
+from bench.clients import alone, hammer
 from shop.accounts.models import User
 from shop.core import clock
 from shop.lottery import services
@@ -76,19 +75,14 @@ def _round(shoppers, now, table) -> tuple[float, float]:
 
 
 def _alone(shoppers, now, table, loop_rate: float) -> tuple:
-    """One client: ``ALONE`` draws, then as many raw decrements, timed in the database driver."""
+    """One client: ``ALONE`` draws, then as many raw decrements (of a prize outside the drawn
+    campaign), timed in the database driver."""
     campaign = _campaign(now)
-    started = time.perf_counter()
-    with DatabaseTime() as draws:
-        for i in range(ALONE):
-            services.draw(user=shoppers[i % len(shoppers)], campaign_id=campaign.pk, now=clock.now())
-    wall = time.perf_counter() - started
-    raw = Prize.objects.create(campaign=campaign, title="Raw", grant="physical", stock_left=ALONE, position=9)
-    with DatabaseTime() as raw_time:
-        for _ in range(ALONE):
-            _decrement(table, raw.pk)
-    return alone_row("lottery: a draw's database time alone (1 client)", "draw", ALONE, draws, wall, raw_time,
-                     loop_rate)
+    raw = Prize.objects.create(campaign=_campaign(now), title="Raw", grant="physical", stock_left=ALONE, position=9)
+    return alone("lottery: a draw's database time alone (1 client)", "draw", calls=ALONE, loop_rate=loop_rate,
+                 work=lambda i: services.draw(user=shoppers[i % len(shoppers)], campaign_id=campaign.pk,
+                                              now=clock.now()),
+                 raw=lambda: _decrement(table, raw.pk))
 
 
 def run():
